@@ -1,0 +1,60 @@
+// The audit log: one JSON object per line, appended, for every login and every flow. It says
+// who (user, source IP, intranet IP), to what, the verdict, and for flows the bytes and time.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Protocol } from '../shared/protocol/session.js';
+
+export type AuditEvent =
+  | {
+      event: 'login';
+      user: string;
+      sourceIp: string;
+      result: 'success' | 'failure' | 'rate-limited' | 'locked-out';
+      reason?: string;
+      intranetIp?: string | null;
+      session?: string;
+    }
+  | { event: 'logout'; user: string; session: string; reason: string; intranetIp: string | null }
+  | {
+      event: 'flow';
+      user: string;
+      session: string;
+      sourceIp: string;
+      intranetIp: string | null;
+      protocol: Protocol;
+      destination: string;
+      port?: number;
+      verdict: 'allow' | 'deny' | 'error';
+      /** Policy index that decided, or null for the default deny. */
+      policy?: number | null;
+      resource?: string | null;
+      error?: string;
+      bytesUp: number;
+      bytesDown: number;
+      durationMs: number;
+    };
+
+export interface AuditLog {
+  write(event: AuditEvent): void;
+  /** Reopens the file (after log rotation), on SIGHUP. */
+  reopen(): void;
+  close(): Promise<void>;
+}
+
+export function openAuditLog(path: string | undefined): AuditLog {
+  if (!path) return { write: () => undefined, reopen: () => undefined, close: async () => undefined };
+  let stream: WriteStream = createWriteStream(path, { flags: 'a', mode: 0o640 });
+  const onError = (err: Error) => console.error(`audit log ${path}: ${err.message}`);
+  stream.on('error', onError);
+  return {
+    write(event) {
+      stream.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+    },
+    reopen() {
+      const old = stream;
+      stream = createWriteStream(path, { flags: 'a', mode: 0o640 });
+      stream.on('error', onError);
+      old.end();
+    },
+    close: () => new Promise((resolve) => stream.end(resolve)),
+  };
+}

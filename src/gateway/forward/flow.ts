@@ -1,0 +1,91 @@
+// One record per flow: counts it in the metrics while it is open and writes its audit line
+// (verdict, bytes each way, duration) once when it ends.
+import type { Protocol } from '../../shared/protocol/session.js';
+import type { GatewayContext } from '../context.js';
+import type { Decision } from '../policy.js';
+import type { Session } from '../sessions.js';
+
+export interface FlowTarget {
+  protocol: Protocol;
+  /** The address the gateway talks to (after name resolution). */
+  destination: string;
+  port?: number;
+}
+
+export class FlowRecord {
+  bytesUp = 0;
+  bytesDown = 0;
+  private readonly started = Date.now();
+  private ended = false;
+
+  constructor(
+    private readonly ctx: GatewayContext,
+    private readonly session: Session,
+    private readonly target: FlowTarget,
+    private readonly decision: Decision,
+  ) {
+    session.flows++;
+    ctx.metrics.flowsActive.inc({ protocol: target.protocol });
+  }
+
+  /** Ends the flow once; `error` is the proxy-status error token when it failed. */
+  end(error?: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.session.flows--;
+    const { protocol } = this.target;
+    const { metrics } = this.ctx;
+    metrics.flowsActive.dec({ protocol });
+    metrics.flows.inc({ protocol, verdict: error ? 'error' : 'allow' });
+    if (this.bytesUp) metrics.bytes.inc({ protocol, direction: 'up' }, this.bytesUp);
+    if (this.bytesDown) metrics.bytes.inc({ protocol, direction: 'down' }, this.bytesDown);
+    this.ctx.audit.write({
+      ...auditBase(this.session, this.target),
+      verdict: error ? 'error' : 'allow',
+      policy: this.decision.policy,
+      resource: this.decision.resource,
+      ...(error ? { error } : {}),
+      bytesUp: this.bytesUp,
+      bytesDown: this.bytesDown,
+      durationMs: Date.now() - this.started,
+    });
+  }
+}
+
+function auditBase(session: Session, target: FlowTarget) {
+  return {
+    event: 'flow' as const,
+    user: session.user,
+    session: session.id,
+    sourceIp: session.sourceIp,
+    intranetIp: session.intranetIp,
+    protocol: target.protocol,
+    destination: target.destination,
+    ...(target.port !== undefined ? { port: target.port } : {}),
+  };
+}
+
+/** Counts and audits a flow the policy refused; nothing was opened. */
+export function recordDenied(ctx: GatewayContext, session: Session, target: FlowTarget, decision: Decision): void {
+  ctx.metrics.flows.inc({ protocol: target.protocol, verdict: 'deny' });
+  ctx.audit.write({
+    ...auditBase(session, target),
+    verdict: 'deny',
+    policy: decision.policy,
+    resource: decision.resource,
+    bytesUp: 0,
+    bytesDown: 0,
+    durationMs: 0,
+  });
+}
+
+/** Counts and audits a flow that policy allowed but that could not be opened. */
+export function recordFailed(
+  ctx: GatewayContext,
+  session: Session,
+  target: FlowTarget,
+  decision: Decision,
+  error: string,
+): void {
+  new FlowRecord(ctx, session, target, decision).end(error);
+}

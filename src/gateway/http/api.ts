@@ -1,0 +1,141 @@
+// The JSON API (DESIGN §2), independent of the HTTP version that carried it: the HTTP/2 and
+// HTTP/1.1 front ends both turn a request into an ApiRequest and write back the ApiResponse.
+import { API, loginRequestSchema, type ApiError, type SessionConfig } from '../../shared/protocol/session.js';
+import { authenticate } from '../auth/authenticate.js';
+import type { LoginRateLimiter } from '../auth/rate-limit.js';
+import type { TotpReplayGuard } from '../auth/totp.js';
+import type { GatewayContext } from '../context.js';
+import { PoolExhaustedError } from '../pool.js';
+import type { Session } from '../sessions.js';
+
+export interface ApiRequest {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  contentType: string | undefined;
+  body: Buffer;
+  sourceIp: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface ApiDeps {
+  limiter: LoginRateLimiter;
+  replayGuard: TotpReplayGuard;
+}
+
+function error(status: number, code: string, message: string, extra: Partial<ApiError> = {}): ApiResponse {
+  return { status, body: { error: code, message, ...extra } satisfies ApiError };
+}
+
+export function sessionConfig(ctx: GatewayContext, session: Session, now = Date.now()): SessionConfig {
+  const file = ctx.settings.file;
+  const splitTunnel = file.splitTunnel !== false && file.routes !== undefined;
+  const pool = ctx.sessions.pool;
+  return {
+    routes: splitTunnel ? (file.routes ?? []) : ['0.0.0.0/0'],
+    splitTunnel,
+    intranetIp: session.intranetIp,
+    intranetPrefix: session.intranetIp && pool ? pool.cidr.prefix : 32,
+    dns: { servers: file.dns.servers, domains: file.dns.domains },
+    resources: ctx.policy.allowedResources(session),
+    timeouts: {
+      udpIdleSeconds: file.timeouts.udpIdleSeconds,
+      tcpConnectSeconds: file.timeouts.tcpConnectSeconds,
+      keepaliveSeconds: file.timeouts.keepaliveSeconds,
+      sessionSeconds: Math.max(1, Math.floor((session.expiresAt - now) / 1000)),
+    },
+  };
+}
+
+async function login(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
+  if (!/^application\/json\b/i.test(req.contentType ?? '')) {
+    return error(415, 'unsupported_media_type', 'send the login as application/json');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(req.body.toString('utf8'));
+  } catch {
+    ctx.metrics.malformed.inc({ kind: 'json' });
+    return error(400, 'bad_request', 'the body is not valid JSON');
+  }
+  const parsed = loginRequestSchema.safeParse(json);
+  if (!parsed.success) {
+    ctx.metrics.malformed.inc({ kind: 'json' });
+    return error(400, 'bad_request', 'expected {"username", "password", "otp"?} with a 6 to 8 digit otp');
+  }
+  const { username, password, otp } = parsed.data;
+  const now = Date.now();
+  const gate = deps.limiter.check(req.sourceIp, username, now);
+  if (!gate.allowed) {
+    ctx.metrics.logins.inc({ result: 'rate-limited' });
+    ctx.audit.write({ event: 'login', user: username, sourceIp: req.sourceIp, result: 'rate-limited' });
+    return {
+      ...error(429, 'too_many_attempts', `too many login attempts; try again in ${gate.retryAfterSeconds} s`),
+      headers: { 'retry-after': String(gate.retryAfterSeconds) },
+    };
+  }
+  const outcome = await authenticate(ctx.settings.users, username, password, otp, now, deps.replayGuard);
+  if (!outcome.ok) {
+    // otp-required is only reported after the password was right; a wrong code is reported
+    // exactly like a wrong password, so nothing tells which part was wrong.
+    if (outcome.reason !== 'otp-required') deps.limiter.recordFailure(req.sourceIp, username, now);
+    ctx.metrics.logins.inc({ result: 'failure' });
+    ctx.metrics.loginFailures.inc({ reason: outcome.reason });
+    ctx.audit.write({ event: 'login', user: username, sourceIp: req.sourceIp, result: 'failure', reason: outcome.reason });
+    if (outcome.reason === 'otp-required') {
+      return error(401, 'otp_required', 'a one-time code is required', { otpRequired: true });
+    }
+    return error(401, 'invalid_credentials', 'wrong user name, password or one-time code');
+  }
+  deps.limiter.recordSuccess(req.sourceIp, username, now);
+  try {
+    const { session, token } = ctx.sessions.create(outcome.user.name, outcome.user.groups, req.sourceIp, now);
+    ctx.metrics.logins.inc({ result: 'success' });
+    ctx.metrics.sessions.set(ctx.sessions.size);
+    ctx.audit.write({
+      event: 'login',
+      user: session.user,
+      sourceIp: req.sourceIp,
+      result: 'success',
+      intranetIp: session.intranetIp,
+      session: session.id,
+    });
+    return {
+      status: 201,
+      body: { token, expiresAt: new Date(session.expiresAt).toISOString(), config: sessionConfig(ctx, session, now) },
+    };
+  } catch (err) {
+    if (err instanceof PoolExhaustedError) return error(503, 'address_pool_exhausted', err.message);
+    throw err;
+  }
+}
+
+export async function handleApi(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
+  const path = req.path.split('?')[0];
+  if (path === API.sessions) {
+    if (req.method !== 'POST') return { ...error(405, 'method_not_allowed', 'use POST'), headers: { allow: 'POST' } };
+    return login(ctx, deps, req);
+  }
+  if (path === API.config || path === API.currentSession) {
+    const session = ctx.sessions.authenticate(req.authorization);
+    if (!session) {
+      return {
+        ...error(401, 'unauthorized', 'log in first: no valid bearer token'),
+        headers: { 'www-authenticate': 'Bearer realm="passerelle"' },
+      };
+    }
+    if (path === API.config) {
+      if (req.method !== 'GET') return { ...error(405, 'method_not_allowed', 'use GET'), headers: { allow: 'GET' } };
+      return { status: 200, body: sessionConfig(ctx, session) };
+    }
+    if (req.method !== 'DELETE') return { ...error(405, 'method_not_allowed', 'use DELETE'), headers: { allow: 'DELETE' } };
+    ctx.sessions.end(session, 'logout');
+    return { status: 204 };
+  }
+  return error(404, 'not_found', `no such endpoint: ${req.method} ${path?.slice(0, 100)}`);
+}

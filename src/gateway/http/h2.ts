@@ -1,0 +1,167 @@
+// The HTTP/2 front end: every stream is either a JSON API call or a tunnel (CONNECT for TCP,
+// extended CONNECT for connect-udp and connect-ip). Multiplexing, flow control and
+// back-pressure are nghttp2's; this file only routes streams.
+import {
+  constants,
+  type Http2Server,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import { proxyStatus, type ProxyError } from '../../shared/protocol/proxy-status.js';
+import { CONNECT_IP, CONNECT_UDP, parseMasquePath } from '../../shared/protocol/masque.js';
+import type { GatewayContext } from '../context.js';
+import { openIcmp, spliceIcmp } from '../forward/icmp.js';
+import { openTcp, spliceTcp } from '../forward/tcp.js';
+import { openUdp, spliceUdp } from '../forward/udp.js';
+import type { Session } from '../sessions.js';
+import { handleApi, type ApiDeps, type ApiResponse } from './api.js';
+
+function respondJson(stream: ServerHttp2Stream, response: ApiResponse): void {
+  if (stream.destroyed || stream.headersSent) return;
+  const headers: OutgoingHttpHeaders = { ':status': response.status, 'cache-control': 'no-store', ...response.headers };
+  if (response.body === undefined) {
+    stream.respond(headers, { endStream: true });
+    return;
+  }
+  const body = Buffer.from(JSON.stringify(response.body));
+  stream.respond({ ...headers, 'content-type': 'application/json', 'content-length': body.length });
+  stream.end(body);
+}
+
+function refuse(stream: ServerHttp2Stream, status: number, error: ProxyError, details: string): void {
+  if (stream.destroyed || stream.headersSent) return;
+  stream.respond({ ':status': status, 'proxy-status': proxyStatus(error, details) }, { endStream: true });
+}
+
+function readBody(stream: ServerHttp2Stream, limit: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        stream.off('data', onData);
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    stream.on('data', onData);
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', () => resolve(Buffer.alloc(0)));
+  });
+}
+
+/** Ties a tunnel stream to its session: logout and expiry close it. */
+function track(session: Session, stream: ServerHttp2Stream): void {
+  const close = () => stream.close(constants.NGHTTP2_CANCEL);
+  session.closers.add(close);
+  stream.once('close', () => session.closers.delete(close));
+}
+
+async function handleTunnel(
+  ctx: GatewayContext,
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+): Promise<void> {
+  const session = ctx.sessions.authenticate(
+    (headers['authorization'] as string | undefined) ?? (headers['proxy-authorization'] as string | undefined),
+  );
+  if (!session) {
+    stream.respond(
+      { ':status': 407, 'proxy-authenticate': 'Bearer realm="passerelle"', 'proxy-status': proxyStatus('http_request_error', 'no valid bearer token') },
+      { endStream: true },
+    );
+    return;
+  }
+  if (session.flows >= ctx.settings.file.limits.streamsPerSession) {
+    ctx.metrics.refusedStreams.inc({ limit: 'streams-per-session' });
+    refuse(stream, 429, 'proxy_internal_error', `at most ${ctx.settings.file.limits.streamsPerSession} flows per session`);
+    return;
+  }
+  const protocol = headers[':protocol'] as string | undefined;
+  if (protocol === undefined) {
+    const result = await openTcp(ctx, session, headers[':authority']);
+    if (!result.ok) return refuse(stream, result.status, result.error, result.details);
+    if (stream.destroyed) {
+      result.socket.destroy();
+      result.record.end('connection_terminated');
+      return;
+    }
+    stream.respond({ ':status': 200 });
+    track(session, stream);
+    spliceTcp(stream, result.socket, result.record, () => stream.close(constants.NGHTTP2_CONNECT_ERROR));
+    return;
+  }
+  if (protocol !== CONNECT_UDP && protocol !== CONNECT_IP) {
+    return refuse(stream, 501, 'http_request_error', `unsupported :protocol ${protocol.slice(0, 40)}`);
+  }
+  const target = parseMasquePath(protocol, (headers[':path'] as string | undefined) ?? '');
+  if (target.kind === 'invalid') {
+    ctx.metrics.malformed.inc({ kind: 'masque-path' });
+    return refuse(stream, 400, 'http_request_error', target.reason);
+  }
+  const onFatal = () => stream.close(constants.NGHTTP2_PROTOCOL_ERROR);
+  if (target.kind === 'udp') {
+    const result = await openUdp(ctx, session, target.host, target.port);
+    if (!result.ok) return refuse(stream, result.status, result.error, result.details);
+    if (stream.destroyed) return void result.socket.close();
+    stream.respond({ ':status': 200, 'capsule-protocol': '?1' });
+    track(session, stream);
+    spliceUdp(ctx, stream, result.socket, result.record, ctx.settings.file.timeouts.udpIdleSeconds * 1000, onFatal);
+    return;
+  }
+  const result = openIcmp(ctx, session, target.target, target.ipproto);
+  if (!result.ok) return refuse(stream, result.status, result.error, result.details);
+  stream.respond({ ':status': 200, 'capsule-protocol': '?1' });
+  track(session, stream);
+  spliceIcmp(ctx, session, stream, result, onFatal);
+}
+
+async function handleApiStream(
+  ctx: GatewayContext,
+  deps: ApiDeps,
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+): Promise<void> {
+  const body = await readBody(stream, ctx.settings.file.limits.maxRequestBodyBytes);
+  if (body === 'too-large') {
+    ctx.metrics.malformed.inc({ kind: 'body-too-large' });
+    respondJson(stream, { status: 413, body: { error: 'payload_too_large', message: 'request body too large' } });
+    stream.close(constants.NGHTTP2_NO_ERROR);
+    return;
+  }
+  const response = await handleApi(ctx, deps, {
+    method: (headers[':method'] as string | undefined) ?? 'GET',
+    path: (headers[':path'] as string | undefined) ?? '/',
+    authorization: headers['authorization'] as string | undefined,
+    contentType: headers['content-type'] as string | undefined,
+    body,
+    sourceIp: stream.session?.socket?.remoteAddress ?? 'unknown',
+  });
+  respondJson(stream, response);
+}
+
+export function attachHttp2(ctx: GatewayContext, deps: ApiDeps, server: Http2Server): void {
+  server.on('session', (session) => {
+    // The connection window is one for all flows: far above 64 KiB, or throughput collapses.
+    session.once('connect', () => {
+      try {
+        session.setLocalWindowSize(ctx.settings.file.flowControl.connectionWindowBytes);
+      } catch {
+        // the session closed before it was set up
+      }
+    });
+  });
+  server.on('stream', (stream, headers) => {
+    stream.on('error', () => undefined);
+    const work =
+      headers[':method'] === 'CONNECT' ? handleTunnel(ctx, stream, headers) : handleApiStream(ctx, deps, stream, headers);
+    work.catch((err: Error) => {
+      console.error(`gateway: internal error on a stream: ${err.stack ?? err.message}`);
+      if (!stream.headersSent && !stream.destroyed) refuse(stream, 500, 'proxy_internal_error', 'internal error');
+      else stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+    });
+  });
+}

@@ -1,0 +1,129 @@
+// Authorization: ordered policies over named resources. The first policy whose subject
+// matches the user and whose resources contain the flow decides; nothing matched = deny.
+import { cidrContains, formatCidr, parseCidr, type Cidr } from '../shared/net/ipv4.js';
+import { PROTOCOLS, type AllowedResource, type PortRange, type Protocol } from '../shared/protocol/session.js';
+import type { PolicyConfig, ResourceConfig } from './config/schema.js';
+
+export interface Subject {
+  user: string;
+  groups: readonly string[];
+}
+
+export interface FlowRequest {
+  protocol: Protocol;
+  /** Destination IPv4 address as a 32-bit number. */
+  address: number;
+  /** Destination port; absent for ICMP. */
+  port?: number;
+}
+
+export interface Decision {
+  verdict: 'allow' | 'deny';
+  /** Index of the deciding policy, or null when nothing matched (default deny). */
+  policy: number | null;
+  /** The resource that matched in the deciding policy. */
+  resource: string | null;
+}
+
+interface CompiledResource {
+  name: string;
+  cidr: Cidr;
+  /** Empty = every port. */
+  ports: PortRange[];
+  protocols: ReadonlySet<Protocol>;
+  /** Whether the resource listed ports (then ICMP needs an explicit "icmp" protocol). */
+  restrictsPorts: boolean;
+  explicitProtocols: boolean;
+}
+
+interface CompiledPolicy {
+  everyone: boolean;
+  users: ReadonlySet<string>;
+  groups: ReadonlySet<string>;
+  verdict: 'allow' | 'deny';
+  resources: CompiledResource[];
+}
+
+function compileResource(resource: ResourceConfig): CompiledResource {
+  return {
+    name: resource.name,
+    cidr: parseCidr(resource.address),
+    ports: resource.ports ?? [],
+    protocols: new Set(resource.protocols ?? PROTOCOLS),
+    restrictsPorts: (resource.ports?.length ?? 0) > 0,
+    explicitProtocols: resource.protocols !== undefined,
+  };
+}
+
+export function resourceContains(resource: CompiledResource, flow: FlowRequest): boolean {
+  if (!resource.protocols.has(flow.protocol)) return false;
+  if (!cidrContains(resource.cidr, flow.address)) return false;
+  if (flow.protocol === 'icmp') {
+    // Ports say nothing about ICMP: a port-limited resource covers ICMP only when it names it.
+    return !resource.restrictsPorts || resource.explicitProtocols;
+  }
+  if (resource.ports.length === 0) return true;
+  const port = flow.port ?? -1;
+  return resource.ports.some((range) => port >= range.from && port <= range.to);
+}
+
+export class Policy {
+  private readonly resources: Map<string, CompiledResource>;
+  private readonly policies: CompiledPolicy[];
+
+  constructor(resources: ResourceConfig[], policies: PolicyConfig[]) {
+    this.resources = new Map(resources.map((r) => [r.name, compileResource(r)]));
+    this.policies = policies.map((policy) => ({
+      everyone: policy.users?.includes('*') ?? false,
+      users: new Set(policy.users ?? []),
+      groups: new Set(policy.groups ?? []),
+      verdict: policy.allow ? 'allow' : 'deny',
+      resources: (policy.allow ?? policy.deny ?? []).map((name) => {
+        const resource = this.resources.get(name);
+        // The schema already refused unknown names; this guards programmatic use.
+        if (!resource) throw new Error(`policy names unknown resource "${name}"`);
+        return resource;
+      }),
+    }));
+  }
+
+  private appliesTo(policy: CompiledPolicy, subject: Subject): boolean {
+    return policy.everyone || policy.users.has(subject.user) || subject.groups.some((g) => policy.groups.has(g));
+  }
+
+  decide(subject: Subject, flow: FlowRequest): Decision {
+    for (let index = 0; index < this.policies.length; index++) {
+      const policy = this.policies[index] as CompiledPolicy;
+      if (!this.appliesTo(policy, subject)) continue;
+      const resource = policy.resources.find((r) => resourceContains(r, flow));
+      if (resource) return { verdict: policy.verdict, policy: index, resource: resource.name };
+    }
+    return { verdict: 'deny', policy: null, resource: null };
+  }
+
+  /**
+   * The resources shown to the user: those whose first mention in a policy that applies to
+   * the user is an allow. (Overlapping resources are still decided flow by flow.)
+   */
+  allowedResources(subject: Subject): AllowedResource[] {
+    const decided = new Map<string, 'allow' | 'deny'>();
+    for (const policy of this.policies) {
+      if (!this.appliesTo(policy, subject)) continue;
+      for (const resource of policy.resources) {
+        if (!decided.has(resource.name)) decided.set(resource.name, policy.verdict);
+      }
+    }
+    const allowed: AllowedResource[] = [];
+    for (const [name, verdict] of decided) {
+      const resource = this.resources.get(name);
+      if (verdict !== 'allow' || !resource) continue;
+      allowed.push({
+        name,
+        address: formatCidr(resource.cidr),
+        ports: resource.ports,
+        protocols: PROTOCOLS.filter((p) => resource.protocols.has(p)),
+      });
+    }
+    return allowed;
+  }
+}

@@ -1,0 +1,155 @@
+// The gateway process: one TLS listener whose ALPN picks HTTP/2 (the tunnel) or HTTP/1.1
+// (the API and CONNECT for ordinary HTTPS-proxy clients), the metrics listener, the session
+// sweeper, and reload without dropping sessions.
+import { createServer as createHttp2Server } from 'node:http2';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket } from 'node:tls';
+import { openAuditLog } from './audit.js';
+import { LoginRateLimiter } from './auth/rate-limit.js';
+import { TotpReplayGuard } from './auth/totp.js';
+import { ConfigError } from './config/errors.js';
+import { loadConfig, type LoadedConfig } from './config/load.js';
+import type { GatewayContext } from './context.js';
+import { createHttp1Server } from './http/h1.js';
+import { attachHttp2 } from './http/h2.js';
+import type { ApiDeps } from './http/api.js';
+import { GatewayMetrics } from './metrics.js';
+import { Policy } from './policy.js';
+import { AddressPool } from './pool.js';
+import { SessionManager, type EndReason, type Session } from './sessions.js';
+
+export interface Gateway {
+  readonly context: GatewayContext;
+  /** The tunnel listener's bound address. */
+  address(): AddressInfo;
+  metricsAddress(): AddressInfo | undefined;
+  /** Re-reads the configuration; a bad file is refused and the running one stays. */
+  reload(): Promise<{ ok: true } | { ok: false; problems: string[] }>;
+  close(): Promise<void>;
+}
+
+function tlsOptions(settings: LoadedConfig): SecureContextOptions {
+  return { cert: settings.tls.cert, key: settings.tls.key, minVersion: settings.file.tls.minVersion };
+}
+
+function limiterFor(settings: LoadedConfig): LoginRateLimiter {
+  return new LoginRateLimiter({
+    perIpPerMinute: settings.file.limits.loginsPerMinutePerIp,
+    failuresBeforeLockout: settings.file.limits.failuresBeforeLockout,
+  });
+}
+
+export async function startGateway(configPath: string): Promise<Gateway> {
+  const settings = await loadConfig(configPath);
+  const metrics = new GatewayMetrics();
+  const audit = openAuditLog(settings.auditPath);
+  const onEnd = (session: Session, reason: EndReason) => {
+    metrics.sessions.set(sessions.size);
+    audit.write({ event: 'logout', user: session.user, session: session.id, reason, intranetIp: session.intranetIp });
+  };
+  const sessionOptions = (s: LoadedConfig, pool: AddressPool | undefined) => ({
+    lifetimeSeconds: s.file.sessions.lifetimeSeconds,
+    perUser: s.file.sessions.perUser,
+    pool,
+    onEnd,
+  });
+  const sessions = new SessionManager(
+    sessionOptions(settings, settings.file.addressPool ? new AddressPool(settings.file.addressPool) : undefined),
+  );
+  const ctx: GatewayContext = {
+    settings,
+    policy: new Policy(settings.file.resources, settings.file.policies),
+    sessions,
+    audit,
+    metrics,
+  };
+  const deps: ApiDeps = { limiter: limiterFor(settings), replayGuard: new TotpReplayGuard() };
+
+  const limits = settings.file.limits;
+  const h2 = createHttp2Server({
+    settings: {
+      enableConnectProtocol: true,
+      initialWindowSize: settings.file.flowControl.streamWindowBytes,
+      maxConcurrentStreams: limits.streamsPerSession + 16,
+    },
+    maxSessionMemory: limits.sessionMemoryMiB,
+    // Thousands of flows per connection: nghttp2's header-table and outstanding-ping caps
+    // stay at their defaults; only the stream count and memory are sized up.
+    peerMaxConcurrentStreams: limits.streamsPerSession + 16,
+  });
+  attachHttp2(ctx, deps, h2);
+  const h1: HttpServer = createHttp1Server(ctx, deps);
+
+  const tls = createTlsServer({ ...tlsOptions(settings), ALPNProtocols: ['h2', 'http/1.1'] }, (socket: TLSSocket) => {
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    if (socket.alpnProtocol === 'h2') h2.emit('connection', socket);
+    else h1.emit('connection', socket);
+  });
+  tls.on('tlsClientError', () => metrics.malformed.inc({ kind: 'tls-handshake' }));
+
+  await new Promise<void>((resolve, reject) => {
+    tls.once('error', reject);
+    tls.listen(settings.file.listen.port, settings.file.listen.host, () => {
+      tls.off('error', reject);
+      resolve();
+    });
+  });
+  const metricsServer = settings.file.metrics
+    ? await metrics.serve(settings.file.metrics.host, settings.file.metrics.port)
+    : undefined;
+
+  const sweeper = setInterval(() => sessions.sweep(), 15_000);
+  sweeper.unref();
+
+  const reload: Gateway['reload'] = async () => {
+    let next: LoadedConfig;
+    try {
+      next = await loadConfig(ctx.settings.path);
+    } catch (err) {
+      if (err instanceof ConfigError) return { ok: false, problems: err.problems };
+      return { ok: false, problems: [(err as Error).message] };
+    }
+    const previous = ctx.settings;
+    if (next.file.listen.host !== previous.file.listen.host || next.file.listen.port !== previous.file.listen.port) {
+      console.warn('gateway: a new listen address takes effect at the next restart');
+    }
+    let pool = sessions.pool;
+    if (next.file.addressPool !== previous.file.addressPool) {
+      pool = next.file.addressPool ? new AddressPool(next.file.addressPool) : undefined;
+      // Sessions alive keep their address; the new pool learns the ones that fall inside it.
+      for (const session of sessions.all()) if (session.intranetIp && pool) pool.adopt(session.user, session.intranetIp);
+    }
+    sessions.reconfigure(sessionOptions(next, pool));
+    for (const session of sessions.all()) session.groups = next.users.find(session.user)?.groups ?? [];
+    ctx.settings = next;
+    ctx.policy = new Policy(next.file.resources, next.file.policies);
+    deps.limiter = limiterFor(next);
+    tls.setSecureContext({ ...tlsOptions(next) });
+    audit.reopen();
+    return { ok: true };
+  };
+
+  const close: Gateway['close'] = async () => {
+    clearInterval(sweeper);
+    for (const session of [...sessions.all()]) sessions.end(session, 'shutdown');
+    await new Promise<void>((resolve) => {
+      tls.close(() => resolve());
+      // Close idle HTTP/2 sessions and HTTP/1.1 keep-alive connections so close() returns.
+      h1.closeAllConnections();
+      setTimeout(resolve, 2000).unref();
+    });
+    h2.close();
+    if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+    await audit.close();
+  };
+
+  return {
+    context: ctx,
+    address: () => tls.address() as AddressInfo,
+    metricsAddress: () => metricsServer?.address() as AddressInfo | undefined,
+    reload,
+    close,
+  };
+}
