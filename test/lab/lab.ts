@@ -124,6 +124,8 @@ export async function createLab(options: LabOptions = {}): Promise<Lab> {
       const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // A program that exits without reading its input makes this write fail with EPIPE.
+      child.stdin.on('error', () => undefined);
       child.stdin.end(opts.input ?? '');
       child.on('close', (code, signal) => {
         clearTimeout(timer);
