@@ -169,6 +169,7 @@ describe('parsing', () => {
     expect(normalizeCidr('10.0.0.1')).toBe('10.0.0.1/32');
     expect(normalizeCidr('10.0.0.0/33')).toBeNull();
     expect(checkPlan(plan({ splitTunnel: false })).routes).toEqual([
+      '100.64.0.3/32',
       '0.0.0.0/1',
       '128.0.0.0/1',
       '198.18.0.0/24',
@@ -273,10 +274,10 @@ describe('NetworkSetup orchestration (fake runner)', () => {
       'ip -d -j link show dev t0',
       'ip -j route get 203.0.113.7',
       'ip addr add 100.64.0.2/24 dev t0',
-      'ip addr add 100.64.0.3/32 dev t0',
       'ip link set dev t0 mtu 9000',
       'ip link set dev t0 up',
       'ip route add 203.0.113.7/32 via 192.0.2.1 dev eth0',
+      'ip route add 100.64.0.3/32 dev t0',
       'ip route add 0.0.0.0/1 dev t0',
       'ip route add 128.0.0.0/1 dev t0',
       'ip route add 198.18.0.0/24 dev t0',
@@ -298,8 +299,8 @@ describe('NetworkSetup orchestration (fake runner)', () => {
       'ip route del 198.18.0.0/24 dev t0',
       'ip route del 128.0.0.0/1 dev t0',
       'ip route del 0.0.0.0/1 dev t0',
+      'ip route del 100.64.0.3/32 dev t0',
       'ip route del 203.0.113.7/32 via 192.0.2.1 dev eth0',
-      'ip addr del 100.64.0.3/32 dev t0',
       'ip addr del 100.64.0.2/24 dev t0',
       'ip link set dev t0 down',
       'ip link set dev t0 mtu 1500',
@@ -354,7 +355,7 @@ describe('NetworkSetup orchestration (fake runner)', () => {
     // The failed route is reverted too (it was pending: it may have landed); DNS never ran.
     expect(rollback).toEqual([
       'ip route del 198.18.0.0/24 dev t0',
-      'ip addr del 100.64.0.3/32 dev t0',
+      'ip route del 100.64.0.3/32 dev t0',
       'ip addr del 100.64.0.2/24 dev t0',
       'ip link set dev t0 down',
       'ip link set dev t0 mtu 1500',
@@ -410,7 +411,7 @@ describe('NetworkSetup orchestration (fake runner)', () => {
     expect(calls).toEqual([
       'resolvectl revert t0',
       'ip route del 198.18.0.0/24 dev t0',
-      'ip addr del 100.64.0.3/32 dev t0',
+      'ip route del 100.64.0.3/32 dev t0',
       'ip addr del 100.64.0.2/24 dev t0',
       'ip -d -j link show dev t0',
       'ip link del dev t0',

@@ -25,7 +25,11 @@ export interface NetworkPlan {
   /** The client address A (the intranet IP, or a local one). */
   address: string;
   prefixLength: number;
-  /** B, the NAT's second address (DESIGN §3), added as B/32. */
+  /**
+   * B, the NAT's second address (DESIGN §3), routed to the TUN as B/32 but never assigned:
+   * the kernel drops packets arriving with one of its own addresses as source, and the
+   * listener's replies to B must leave through the TUN.
+   */
   spareAddress: string;
   mtu: number;
   /** Secured networks (IPv4 CIDRs) routed to the TUN. */
@@ -117,7 +121,8 @@ export function checkPlan(plan: NetworkPlan): CheckedPlan {
   if (parseIpv4(plan.gatewayIp) === null)
     bad(`gatewayIp ${JSON.stringify(plan.gatewayIp)} is not IPv4`);
   const routes: string[] = [];
-  for (const r of plan.splitTunnel ? plan.routes : [...FULL_TUNNEL_HALVES, ...plan.routes]) {
+  const wanted = plan.splitTunnel ? plan.routes : [...FULL_TUNNEL_HALVES, ...plan.routes];
+  for (const r of [`${plan.spareAddress}/32`, ...wanted]) {
     const n = normalizeCidr(r) ?? bad(`route ${JSON.stringify(r)} is not an IPv4 CIDR`);
     if (!routes.includes(n)) routes.push(n);
   }
@@ -131,7 +136,7 @@ export function checkPlan(plan: NetworkPlan): CheckedPlan {
   const ownPrefix = `${plan.address}/${plan.prefixLength}`;
   return {
     tunName: plan.tunName,
-    addresses: [ownPrefix, `${plan.spareAddress}/32`],
+    addresses: [ownPrefix],
     routes,
     splitTunnel: plan.splitTunnel,
     gatewayIp: plan.gatewayIp,
