@@ -33,11 +33,11 @@ function tlsOptions(settings: LoadedConfig): SecureContextOptions {
   return { cert: settings.tls.cert, key: settings.tls.key, minVersion: settings.file.tls.minVersion };
 }
 
-function limiterFor(settings: LoadedConfig): LoginRateLimiter {
-  return new LoginRateLimiter({
+function limiterOptions(settings: LoadedConfig) {
+  return {
     perIpPerMinute: settings.file.limits.loginsPerMinutePerIp,
     failuresBeforeLockout: settings.file.limits.failuresBeforeLockout,
-  });
+  };
 }
 
 export async function startGateway(configPath: string): Promise<Gateway> {
@@ -64,7 +64,7 @@ export async function startGateway(configPath: string): Promise<Gateway> {
     audit,
     metrics,
   };
-  const deps: ApiDeps = { limiter: limiterFor(settings), replayGuard: new TotpReplayGuard() };
+  const deps: ApiDeps = { limiter: new LoginRateLimiter(limiterOptions(settings)), replayGuard: new TotpReplayGuard() };
 
   const limits = settings.file.limits;
   const h2 = createHttp2Server({
@@ -100,7 +100,12 @@ export async function startGateway(configPath: string): Promise<Gateway> {
     ? await metrics.serve(settings.file.metrics.host, settings.file.metrics.port)
     : undefined;
 
-  const sweeper = setInterval(() => sessions.sweep(), 15_000);
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    sessions.sweep(now);
+    deps.limiter.sweep(now);
+    deps.replayGuard.sweep(now);
+  }, 15_000);
   sweeper.unref();
 
   const reload: Gateway['reload'] = async () => {
@@ -125,7 +130,8 @@ export async function startGateway(configPath: string): Promise<Gateway> {
     for (const session of sessions.all()) session.groups = next.users.find(session.user)?.groups ?? [];
     ctx.settings = next;
     ctx.policy = new Policy(next.file.resources, next.file.policies);
-    deps.limiter = limiterFor(next);
+    // The same limiter, so lockouts in force survive a reload.
+    deps.limiter.reconfigure(limiterOptions(next));
     tls.setSecureContext({ ...tlsOptions(next) });
     audit.reopen();
     return { ok: true };
