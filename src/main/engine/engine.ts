@@ -1,0 +1,250 @@
+// The tunnel engine (Electron-free): logs in, sets up the TUN device, routes and DNS from the
+// session configuration, runs the packet loop, keeps the connection alive, reconnects after
+// a loss, and undoes every change on disconnect.
+import { EventEmitter } from 'node:events';
+import { openTun, type TunDevice } from '../../native/index.js';
+import { isIPv4, parseIPv4 } from '../../shared/net/ipv4.js';
+import type { AllowedResource, SessionConfig } from '../../shared/protocol/session.js';
+import { DEFAULT_MTU, planAddresses } from './address-plan.js';
+import { GatewayError } from './gateway/errors.js';
+import { SessionClient, parseGatewayUrl, type GatewayEndpoint } from './gateway/session-client.js';
+import { parsePin, type Trust } from './gateway/tls-trust.js';
+import { NetworkSetup, checkPrivileges, recoverStale, type AppliedSetup } from './netconfig/index.js';
+import { EngineCounters } from './stack/counters.js';
+import { IcmpRelay } from './stack/icmp-relay.js';
+import { PacketRouter, TunWriter } from './stack/packet-router.js';
+import { TcpTerminator } from './stack/tcp-terminator.js';
+import { UdpFlows } from './stack/udp-flows.js';
+import type { ConnectOptions, Engine, EngineEvents, EngineState, EngineStats } from './types.js';
+import { lookup } from 'node:dns/promises';
+
+export interface EngineOptions {
+  /** Where network state files live, for crash recovery (/run/passerelle by default). */
+  stateDir?: string;
+  mtu?: number;
+  /** Seconds between keepalive PINGs; the gateway is declared dead after 1.5 intervals + 2 s. */
+  keepaliveSeconds?: number;
+}
+
+interface Running {
+  endpoint: GatewayEndpoint;
+  trust: Trust;
+  options: ConnectOptions;
+  client: SessionClient;
+  config: SessionConfig;
+  tun: TunDevice;
+  network: AppliedSetup;
+  tcp: TcpTerminator;
+  udp: UdpFlows;
+  icmp: IcmpRelay;
+  statsTimer: NodeJS.Timeout;
+}
+
+const MAX_BACKOFF_MS = 15_000;
+
+export class TunnelEngine implements Engine {
+  private readonly events = new EventEmitter();
+  private current: EngineState = { kind: 'disconnected' };
+  private running: Running | undefined;
+  private counters = new EngineCounters();
+  private stopping = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly engineOptions: EngineOptions = {}) {}
+
+  on<E extends keyof EngineEvents>(event: E, listener: EngineEvents[E]): void {
+    this.events.on(event, listener);
+  }
+
+  off<E extends keyof EngineEvents>(event: E, listener: EngineEvents[E]): void {
+    this.events.off(event, listener);
+  }
+
+  state(): EngineState {
+    return this.current;
+  }
+
+  resources(): AllowedResource[] {
+    return this.running?.config.resources ?? [];
+  }
+
+  config(): SessionConfig | undefined {
+    return this.running?.config;
+  }
+
+  stats(): EngineStats {
+    const c = this.counters;
+    return {
+      bytesIn: c.bytesIn,
+      bytesOut: c.bytesOut,
+      flows: { ...c.open },
+      flowsTotal: { ...c.total },
+      dropped: { ...c.dropped },
+      rttMs: this.running?.client.rttMs ?? null,
+    };
+  }
+
+  private setState(state: EngineState): void {
+    this.current = state;
+    this.events.emit('state', state);
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.events.emit('log', { level, message, time: Date.now() });
+  }
+
+  async connect(options: ConnectOptions): Promise<void> {
+    if (this.running || this.current.kind === 'connecting') throw new Error('already connected or connecting');
+    this.stopping = false;
+    const gateway = options.gatewayUrl;
+    this.setState({ kind: 'connecting', gateway });
+    let client: SessionClient | undefined;
+    let tun: TunDevice | undefined;
+    let network: AppliedSetup | undefined;
+    try {
+      const privileges = await checkPrivileges();
+      if (!privileges.ok) throw new GatewayError('no-privileges', `${privileges.message}: the tunnel needs CAP_NET_ADMIN`);
+      const endpoint = parseGatewayUrl(gateway);
+      const trust: Trust = options.pin
+        ? { kind: 'pin', sha256: parsePin(options.pin) }
+        : options.ca
+          ? { kind: 'ca', pem: options.ca }
+          : { kind: 'system' };
+      client = new SessionClient({ endpoint, trust });
+      await client.open();
+      const login = await client.login(options.username, options.password, options.otp);
+      const config = login.config;
+      const gatewayIp = isIPv4(endpoint.host) ? endpoint.host : (await lookup(endpoint.host, { family: 4 })).address;
+
+      const tunName = options.tunName ?? 'passerelle0';
+      const stateDir = this.engineOptions.stateDir;
+      // A previous engine killed without cleaning up leaves its routes: revert them first.
+      const recovery = await recoverStale(stateDir);
+      for (const error of recovery.errors) this.log('warn', `recovering a previous session: ${error.message}`);
+      tun = openTun({ name: tunName, batch: 128 });
+      const plan = planAddresses(config);
+      network = await new NetworkSetup({ stateDir, log: (m) => this.log('info', m) }).apply({
+        tunName: tun.name,
+        ...plan,
+        mtu: this.engineOptions.mtu ?? DEFAULT_MTU,
+        routes: config.routes,
+        splitTunnel: config.splitTunnel,
+        gatewayIp,
+        dns: config.dns,
+      });
+
+      this.counters = new EngineCounters();
+      const writer = new TunWriter(tun, this.counters);
+      const live = () => this.running?.client ?? (client as SessionClient);
+      const tcp = new TcpTerminator({
+        address: parseIPv4(plan.address),
+        spareAddress: parseIPv4(plan.spareAddress),
+        sink: writer,
+        counters: this.counters,
+        open: (host, port) => live().connectTcp(host, port),
+      });
+      await tcp.listen();
+      const udp = new UdpFlows(writer, this.counters, (host, port) => live().connectUdp(host, port), config.timeouts.udpIdleSeconds * 1000);
+      const icmp = new IcmpRelay(writer, this.counters, () => live().connectIp(), parseIPv4(plan.address));
+      const router = new PacketRouter({ tcp, udp, icmp }, writer, this.counters);
+      tun.onPackets((packets) => router.onPackets(packets));
+
+      const statsTimer = setInterval(() => this.events.emit('stats', this.stats()), 1000);
+      statsTimer.unref();
+      this.running = { endpoint, trust, options, client, config, tun, network, tcp, udp, icmp, statsTimer };
+      this.watch(client);
+      this.setState({ kind: 'connected', gateway, intranetIp: config.intranetIp, since: Date.now() });
+      this.log('info', `connected to ${gateway} as ${options.username}${config.intranetIp ? `, intranet IP ${config.intranetIp}` : ''}`);
+    } catch (err) {
+      await network?.undo().catch((e: Error) => this.log('error', `undo failed: ${e.message}`));
+      tun?.close();
+      await client?.logout().catch(() => undefined);
+      client?.close();
+      const error = err instanceof GatewayError ? err : new GatewayError(classify(err), (err as Error).message);
+      this.setState({ kind: 'error', gateway, reason: error.reason, message: error.message });
+      throw error;
+    }
+  }
+
+  private watch(client: SessionClient): void {
+    const keepalive = this.engineOptions.keepaliveSeconds ?? 2;
+    client.startKeepalive(keepalive * 1000, keepalive * 1500 + 2000);
+    client.once('closed', (reason: string) => {
+      if (this.stopping || !this.running || this.running.client !== client) return;
+      this.log('warn', `lost the gateway: ${reason}`);
+      this.reconnect(1, reason);
+    });
+  }
+
+  /** Keeps the TUN, routes and DNS; opens a new connection and resumes the session. */
+  private reconnect(attempt: number, reason: string): void {
+    const running = this.running;
+    if (!running || this.stopping) return;
+    // Flows riding the lost connection are gone; their applications see resets.
+    running.udp.closeAll();
+    running.icmp.close();
+    this.setState({ kind: 'reconnecting', gateway: running.options.gatewayUrl, attempt, reason });
+    const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** (attempt - 1));
+    this.reconnectTimer = setTimeout(async () => {
+      if (this.stopping || this.running !== running) return;
+      const client = new SessionClient({ endpoint: running.endpoint, trust: running.trust });
+      try {
+        await client.open();
+        const token = running.client.currentToken;
+        if (token) client.useToken(token);
+        try {
+          running.config = await client.fetchConfig();
+        } catch (err) {
+          if (!(err instanceof GatewayError) || err.reason !== 'bad-credentials') throw err;
+          // The session ended meanwhile (gateway restart, expiry): log in again.
+          running.config = (await client.login(running.options.username, running.options.password, undefined)).config;
+        }
+        if (this.stopping || this.running !== running) return client.close();
+        running.client.close();
+        running.client = client;
+        this.watch(client);
+        this.setState({ kind: 'connected', gateway: running.options.gatewayUrl, intranetIp: running.config.intranetIp, since: Date.now() });
+        this.log('info', 'reconnected');
+      } catch (err) {
+        client.close();
+        if (err instanceof GatewayError && (err.reason === 'bad-credentials' || err.reason === 'untrusted-certificate')) {
+          this.log('error', err.message);
+          await this.disconnect();
+          this.setState({ kind: 'error', gateway: running.options.gatewayUrl, reason: err.reason, message: err.message });
+          return;
+        }
+        this.reconnect(attempt + 1, (err as Error).message);
+      }
+    }, delay);
+  }
+
+  async disconnect(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.reconnectTimer);
+    const running = this.running;
+    this.running = undefined;
+    if (!running) {
+      if (this.current.kind !== 'error') this.setState({ kind: 'disconnected' });
+      return;
+    }
+    clearInterval(running.statsTimer);
+    running.tcp.close();
+    running.udp.closeAll();
+    running.icmp.close();
+    await running.client.logout().catch(() => undefined);
+    running.client.close();
+    try {
+      await running.network.undo();
+    } catch (err) {
+      this.log('error', `could not undo every network change: ${(err as Error).message}`);
+    }
+    running.tun.close();
+    this.setState({ kind: 'disconnected' });
+  }
+}
+
+function classify(err: unknown): GatewayError['reason'] {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EPERM' || code === 'EACCES') return 'no-privileges';
+  return 'internal';
+}

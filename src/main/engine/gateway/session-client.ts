@@ -1,0 +1,301 @@
+// The client's one HTTP/2 connection to the gateway: TLS with a verified certificate, the
+// JSON API (login, config, logout), tunnel streams (CONNECT, connect-udp, connect-ip), and
+// keepalive PINGs that measure the round trip and notice a dead gateway within seconds.
+import { EventEmitter } from 'node:events';
+import {
+  connect as connectHttp2,
+  constants,
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+} from 'node:http2';
+import { connect as connectTls, type TLSSocket } from 'node:tls';
+import { isIP } from 'node:net';
+import {
+  API,
+  apiErrorSchema,
+  loginResponseSchema,
+  sessionConfigSchema,
+  type LoginResponse,
+  type SessionConfig,
+} from '../../../shared/protocol/session.js';
+import { CONNECT_IP, CONNECT_UDP, connectIpPath, connectUdpPath } from '../../../shared/protocol/masque.js';
+import { parseProxyError } from '../../../shared/protocol/proxy-status.js';
+import { GatewayError } from './errors.js';
+import { fingerprintOf, pinMatches, systemCaList, type Trust } from './tls-trust.js';
+
+export interface GatewayEndpoint {
+  host: string;
+  port: number;
+  /** "https://host:port" as given. */
+  url: string;
+}
+
+export function parseGatewayUrl(text: string): GatewayEndpoint {
+  let url: URL;
+  try {
+    url = new URL(text.includes('://') ? text : `https://${text}`);
+  } catch {
+    throw new GatewayError('protocol', `"${text}" is not a gateway address (https://host[:port])`);
+  }
+  if (url.protocol !== 'https:') throw new GatewayError('protocol', `the gateway address must use https:// (got ${url.protocol})`);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return { host, port: url.port ? Number(url.port) : 443, url: `https://${url.host}` };
+}
+
+/** The answer to opening a tunnel stream: the stream, or why the gateway refused. */
+export type TunnelAnswer =
+  | { ok: true; stream: ClientHttp2Stream }
+  | { ok: false; status: number; error: string | undefined };
+
+export interface OpenedTunnel {
+  stream: ClientHttp2Stream;
+  answer: Promise<TunnelAnswer>;
+}
+
+export interface SessionClientOptions {
+  endpoint: GatewayEndpoint;
+  trust: Trust;
+  /** Per-stream receive window; large, so one flow is not capped by latency. */
+  streamWindow?: number;
+  connectionWindow?: number;
+  connectTimeoutMs?: number;
+}
+
+/** Events: 'closed' (reason: string) when the connection is lost or closed; 'rtt' (ms). */
+export class SessionClient extends EventEmitter {
+  private session: ClientHttp2Session | undefined;
+  private token: string | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  rttMs: number | null = null;
+
+  constructor(private readonly options: SessionClientOptions) {
+    super();
+  }
+
+  get connected(): boolean {
+    return this.session !== undefined && !this.session.closed && !this.session.destroyed;
+  }
+
+  /** Opens TLS, checks the certificate, then starts HTTP/2 on the verified socket. */
+  async open(): Promise<void> {
+    const socket = await this.openTls();
+    const { streamWindow = 8 << 20, connectionWindow = 64 << 20 } = this.options;
+    const session = connectHttp2(this.options.endpoint.url, {
+      createConnection: () => socket,
+      settings: { initialWindowSize: streamWindow, enablePush: false },
+      maxSessionMemory: 256,
+      peerMaxConcurrentStreams: 20_000,
+    });
+    await new Promise<void>((resolve, reject) => {
+      session.once('connect', () => resolve());
+      session.once('error', (err) => reject(new GatewayError('gateway-unreachable', `HTTP/2 to the gateway failed: ${err.message}`)));
+    });
+    session.setLocalWindowSize(connectionWindow);
+    session.on('error', () => undefined);
+    session.once('close', () => {
+      this.stopKeepalive();
+      if (this.session === session) this.session = undefined;
+      this.emit('closed', 'the connection to the gateway closed');
+    });
+    session.once('goaway', () => this.emit('closed', 'the gateway closed the connection'));
+    this.session = session;
+  }
+
+  private openTls(): Promise<TLSSocket> {
+    const { endpoint, trust, connectTimeoutMs = 10_000 } = this.options;
+    return new Promise((resolve, reject) => {
+      const socket = connectTls({
+        host: endpoint.host,
+        port: endpoint.port,
+        servername: isIP(endpoint.host) ? undefined : endpoint.host,
+        ALPNProtocols: ['h2'],
+        minVersion: 'TLSv1.2',
+        ca: trust.kind === 'ca' ? trust.pem : trust.kind === 'system' ? systemCaList() : undefined,
+        // Verification is done below, on 'secureConnect', before any byte of HTTP is sent:
+        // that is where we can read the certificate to show its fingerprint, or check a pin.
+        rejectUnauthorized: false,
+      });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new GatewayError('gateway-unreachable', `no answer from ${endpoint.host}:${endpoint.port} within ${connectTimeoutMs / 1000} s`));
+      }, connectTimeoutMs);
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new GatewayError('gateway-unreachable', `cannot reach the gateway ${endpoint.host}:${endpoint.port}: ${err.code ?? err.message}`));
+      });
+      socket.once('secureConnect', () => {
+        clearTimeout(timer);
+        const cert = socket.getPeerCertificate();
+        const fingerprint = cert ? fingerprintOf(cert) : '';
+        const fail = (message: string) => {
+          socket.destroy();
+          reject(new GatewayError('untrusted-certificate', message, fingerprint));
+        };
+        if (trust.kind === 'pin') {
+          if (!pinMatches(cert, trust.sha256)) return fail(`the gateway's certificate (sha256 ${fingerprint}) does not match the pinned fingerprint`);
+        } else if (!socket.authorized) {
+          return fail(`the gateway's certificate is not trusted (${String(socket.authorizationError)}); sha256 fingerprint ${fingerprint}`);
+        }
+        if (socket.alpnProtocol !== 'h2') {
+          socket.destroy();
+          return reject(new GatewayError('protocol', 'the server did not offer HTTP/2: is this a Passerelle gateway?'));
+        }
+        socket.removeAllListeners('error');
+        resolve(socket);
+      });
+    });
+  }
+
+  private requireSession(): ClientHttp2Session {
+    if (!this.session || this.session.closed) throw new GatewayError('gateway-unreachable', 'not connected to the gateway');
+    return this.session;
+  }
+
+  private async json(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+    const session = this.requireSession();
+    const headers: Record<string, string> = { ':method': method, ':path': path };
+    if (this.token) headers['authorization'] = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const stream = session.request(headers, { endStream: body === undefined });
+    if (body !== undefined) stream.end(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+      let status = 0;
+      const chunks: Buffer[] = [];
+      stream.on('response', (h) => (status = Number(h[':status'])));
+      stream.on('data', (d: Buffer) => chunks.push(d));
+      stream.on('error', (err) => reject(new GatewayError('gateway-unreachable', err.message)));
+      stream.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        try {
+          resolve({ status, body: text ? (JSON.parse(text) as unknown) : undefined });
+        } catch {
+          reject(new GatewayError('protocol', `the gateway answered ${method} ${path} with something that is not JSON`));
+        }
+      });
+    });
+  }
+
+  async login(username: string, password: string, otp?: string): Promise<LoginResponse> {
+    const answer = await this.json('POST', API.sessions, { username, password, ...(otp ? { otp } : {}) });
+    if (answer.status === 201) {
+      const parsed = loginResponseSchema.safeParse(answer.body);
+      if (!parsed.success) throw new GatewayError('protocol', 'the gateway sent a login answer this client does not understand');
+      this.token = parsed.data.token;
+      return parsed.data;
+    }
+    const error = apiErrorSchema.safeParse(answer.body);
+    const message = error.success ? error.data.message : `login failed with HTTP ${answer.status}`;
+    if (answer.status === 401 && error.success && error.data.otpRequired) throw new GatewayError('otp-required', message);
+    if (answer.status === 401) throw new GatewayError('bad-credentials', message);
+    if (answer.status === 429) throw new GatewayError('rate-limited', message);
+    throw new GatewayError('protocol', message);
+  }
+
+  /** Re-uses a token from an earlier connection (reconnect without asking for the password). */
+  useToken(token: string): void {
+    this.token = token;
+  }
+
+  get currentToken(): string | undefined {
+    return this.token;
+  }
+
+  async fetchConfig(): Promise<SessionConfig> {
+    const answer = await this.json('GET', API.config);
+    if (answer.status === 401) throw new GatewayError('bad-credentials', 'the session is no longer valid');
+    const parsed = sessionConfigSchema.safeParse(answer.body);
+    if (answer.status !== 200 || !parsed.success) throw new GatewayError('protocol', `GET ${API.config} failed (${answer.status})`);
+    return parsed.data;
+  }
+
+  async logout(): Promise<void> {
+    if (!this.token || !this.connected) return;
+    await this.json('DELETE', API.currentSession).catch(() => undefined);
+    this.token = undefined;
+  }
+
+  /**
+   * Opens a tunnel stream and returns it at once, with the gateway's answer to come. Data
+   * written before the answer is held by the gateway until it has judged the flow.
+   */
+  private tunnel(headers: Record<string, string>): OpenedTunnel {
+    const session = this.requireSession();
+    const stream = session.request({ ...headers, authorization: `Bearer ${this.token ?? ''}` }, { endStream: false });
+    stream.on('error', () => undefined);
+    const answer = new Promise<TunnelAnswer>((resolve) => {
+      const onClose = () => resolve({ ok: false, status: 0, error: `stream reset (${stream.rstCode})` });
+      stream.once('close', onClose);
+      stream.once('response', (h: IncomingHttpHeaders) => {
+        stream.off('close', onClose);
+        const status = Number(h[':status']);
+        if (status >= 200 && status < 300) return resolve({ ok: true, stream });
+        resolve({ ok: false, status, error: parseProxyError(h['proxy-status'] as string | undefined) });
+        stream.close(constants.NGHTTP2_CANCEL);
+      });
+    });
+    return { stream, answer };
+  }
+
+  /** CONNECT host:port (RFC 9113 §8.5): resolves once the gateway reached the target. */
+  connectTcp(host: string, port: number): Promise<TunnelAnswer> {
+    return this.tunnel({ ':method': 'CONNECT', ':authority': `${host}:${port}` }).answer;
+  }
+
+  /** connect-udp (RFC 9298). Node fills :scheme/:path on extended CONNECT only if told. */
+  connectUdp(host: string, port: number): OpenedTunnel {
+    return this.tunnel({
+      ':method': 'CONNECT',
+      ':protocol': CONNECT_UDP,
+      ':scheme': 'https',
+      ':authority': `${this.options.endpoint.host}:${this.options.endpoint.port}`,
+      ':path': connectUdpPath(host, port),
+      'capsule-protocol': '?1',
+    });
+  }
+
+  /** connect-ip (RFC 9484) for ICMP (ipproto 1), to any target the policy allows. */
+  connectIp(): OpenedTunnel {
+    return this.tunnel({
+      ':method': 'CONNECT',
+      ':protocol': CONNECT_IP,
+      ':scheme': 'https',
+      ':authority': `${this.options.endpoint.host}:${this.options.endpoint.port}`,
+      ':path': connectIpPath('*', 1),
+      'capsule-protocol': '?1',
+    });
+  }
+
+  /**
+   * PINGs every `intervalMs`; a PING unanswered for `timeoutMs` means the gateway is gone:
+   * the session is destroyed and 'closed' emitted, so the engine can reconnect.
+   */
+  startKeepalive(intervalMs: number, timeoutMs: number): void {
+    this.stopKeepalive();
+    const tick = () => {
+      const session = this.session;
+      if (!session || session.closed) return;
+      const deadline = setTimeout(() => session.destroy(new Error('keepalive timeout')), timeoutMs);
+      session.ping((err, duration) => {
+        clearTimeout(deadline);
+        if (err) return;
+        this.rttMs = duration;
+        this.emit('rtt', duration);
+      });
+    };
+    tick();
+    this.pingTimer = setInterval(tick, intervalMs);
+  }
+
+  private stopKeepalive(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
+  }
+
+  close(): void {
+    this.stopKeepalive();
+    this.session?.close();
+    this.session?.destroy();
+    this.session = undefined;
+  }
+}

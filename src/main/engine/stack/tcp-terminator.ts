@@ -1,0 +1,280 @@
+// Local TCP termination on the host's own TCP stack (DESIGN §3, the "system stack"). An
+// application's SYN A:p → D:q is held while the gateway opens CONNECT D:q; once the real
+// target accepted, the SYN is rewritten to B:n → A:L and handed to an ordinary listener, so
+// the kernel runs the TCP state machine; the listener's answers A:L → B:n are rewritten back
+// to D:q → A:p. A refused CONNECT becomes a RST to the SYN (connection refused at once), an
+// unreachable target an ICMP unreachable: never a hang, never "connected, then reset".
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { ClientHttp2Stream } from 'node:http2';
+import {
+  TcpHeader,
+  UNREACHABLE_CODE,
+  buildIcmpUnreachable,
+  buildTcpReset,
+  numberToIp,
+  rewriteTcpEndpoints,
+  type Ipv4Header,
+} from '../../../shared/packet/index.js';
+import type { TunnelAnswer } from '../gateway/session-client.js';
+import type { EngineCounters, PacketSink } from './counters.js';
+import { NatPortPool } from './nat-ports.js';
+
+/** Opens the CONNECT stream for a flow (the session client, or a new one after reconnect). */
+export type TcpOpener = (host: string, port: number) => Promise<TunnelAnswer>;
+
+const enum FlowState {
+  /** SYN held, CONNECT in flight. */
+  Pending,
+  /** CONNECT answered 2xx; packets are rewritten both ways. */
+  Open,
+  /** Both sides closed; the mapping lingers for the last ACKs, then is freed. */
+  Closing,
+}
+
+interface TcpFlow {
+  appAddress: number;
+  appPort: number;
+  destination: number;
+  destinationPort: number;
+  natPort: number;
+  state: FlowState;
+  syn: Buffer | null;
+  synHeaderLength: number;
+  stream: ClientHttp2Stream | null;
+  socket: Socket | null;
+  /** Another flow with the same (destination, appPort) but another destination port. */
+  next: TcpFlow | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** How long a closed flow's mapping stays, so FIN/ACK retransmissions still find their way. */
+const LINGER_MS = 30_000;
+/** A CONNECT still unanswered after this is abandoned (the gateway has its own, shorter, timeout). */
+const PENDING_TIMEOUT_MS = 60_000;
+
+export interface TcpTerminatorOptions {
+  /** A: the client address, where the listener binds. */
+  address: number;
+  /** B: the spare address the NAT uses as the listener's peer; routed to the TUN, never assigned. */
+  spareAddress: number;
+  sink: PacketSink;
+  counters: EngineCounters;
+  open: TcpOpener;
+  ports?: NatPortPool;
+}
+
+export class TcpTerminator {
+  private readonly byApp = new Map<number, TcpFlow>();
+  private readonly byNat: (TcpFlow | undefined)[] = new Array(65_536);
+  private readonly ports: NatPortPool;
+  private server: Server | undefined;
+  private listenerPort = 0;
+  opener: TcpOpener;
+
+  constructor(private readonly options: TcpTerminatorOptions) {
+    this.ports = options.ports ?? new NatPortPool();
+    this.opener = options.open;
+  }
+
+  /** Starts the listener on A (A must be assigned to the TUN by then). */
+  async listen(): Promise<void> {
+    // allowHalfOpen: an application may shut down its sending side and still read.
+    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.onAccept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: numberToIp(this.options.address), port: 0, backlog: 4096 }, () => resolve());
+    });
+    this.server = server;
+    this.listenerPort = (server.address() as AddressInfo).port;
+  }
+
+  get port(): number {
+    return this.listenerPort;
+  }
+
+  private key(destination: number, appPort: number): number {
+    return destination * 65_536 + appPort;
+  }
+
+  private find(ip: Ipv4Header, tcp: TcpHeader): TcpFlow | undefined {
+    let flow = this.byApp.get(this.key(ip.destination, tcp.sourcePort));
+    while (flow && flow.destinationPort !== tcp.destinationPort) flow = flow.next;
+    return flow;
+  }
+
+  /** One TCP packet read from the TUN, its IPv4 and TCP headers parsed. */
+  onPacket(packet: Buffer, ip: Ipv4Header, tcp: TcpHeader): void {
+    const { address, spareAddress, sink } = this.options;
+    if (ip.destination === spareAddress && tcp.sourcePort === this.listenerPort) {
+      // The listener talking to the application: A:L → B:n becomes D:q → A:p.
+      const flow = this.byNat[tcp.destinationPort];
+      if (!flow) return this.options.counters.drop('tcp-unknown-nat-port');
+      rewriteTcpEndpoints(packet, ip.headerLength, flow.destination, flow.destinationPort, flow.appAddress, flow.appPort);
+      sink.send(packet);
+      return;
+    }
+    const flow = this.find(ip, tcp);
+    if (!flow) {
+      if (tcp.syn && !tcp.ack && !tcp.rst) return this.startFlow(packet, ip, tcp);
+      // A segment of a connection we do not know (say, from before a restart): reset it,
+      // as a host with no such connection does, so the application does not hang.
+      if (!tcp.rst) {
+        const reset = buildTcpReset(packet);
+        if (reset) sink.send(reset);
+      }
+      return this.options.counters.drop('tcp-unknown-flow');
+    }
+    if (flow.state === FlowState.Pending) {
+      // A retransmitted SYN while the gateway is still connecting: the held one stands. A RST
+      // means the application gave up: cancel the CONNECT.
+      if (tcp.rst) this.finish(flow, true);
+      return;
+    }
+    rewriteTcpEndpoints(packet, ip.headerLength, spareAddress, flow.natPort, address, this.listenerPort);
+    sink.send(packet);
+  }
+
+  private startFlow(packet: Buffer, ip: Ipv4Header, tcp: TcpHeader): void {
+    const natPort = this.ports.take();
+    if (natPort === undefined) {
+      this.options.counters.drop('tcp-nat-ports-exhausted');
+      const reset = buildTcpReset(packet);
+      if (reset) this.options.sink.send(reset);
+      return;
+    }
+    const key = this.key(ip.destination, tcp.sourcePort);
+    const flow: TcpFlow = {
+      appAddress: ip.source,
+      appPort: tcp.sourcePort,
+      destination: ip.destination,
+      destinationPort: tcp.destinationPort,
+      natPort,
+      state: FlowState.Pending,
+      syn: Buffer.from(packet.subarray(0, ip.totalLength)),
+      synHeaderLength: ip.headerLength,
+      stream: null,
+      socket: null,
+      next: this.byApp.get(key),
+      timer: undefined,
+    };
+    this.byApp.set(key, flow);
+    this.byNat[natPort] = flow;
+    this.options.counters.opened('tcp');
+    flow.timer = setTimeout(() => this.refuse(flow, 'unreachable'), PENDING_TIMEOUT_MS);
+    this.opener(numberToIp(flow.destination), flow.destinationPort).then(
+      (answer) => this.onAnswer(flow, answer),
+      () => this.refuse(flow, 'unreachable'),
+    );
+  }
+
+  private onAnswer(flow: TcpFlow, answer: TunnelAnswer): void {
+    if (flow.state !== FlowState.Pending || this.byNat[flow.natPort] !== flow) {
+      // The application gave up, or the engine stopped, while the gateway was connecting.
+      if (answer.ok) answer.stream.close();
+      return;
+    }
+    if (!answer.ok) {
+      // Policy or target said no: "connection refused". No route or no answer: unreachable.
+      const unreachable = answer.error === 'destination_ip_unroutable' || answer.error === 'connection_timeout' || answer.error === 'dns_error' || answer.status === 0;
+      return this.refuse(flow, unreachable ? 'unreachable' : 'refused');
+    }
+    clearTimeout(flow.timer);
+    flow.state = FlowState.Open;
+    flow.stream = answer.stream;
+    answer.stream.once('close', () => {
+      // The gateway side is gone: if the application's connection is still up, reset it.
+      if (flow.socket && !flow.socket.destroyed && answer.stream.rstCode) flow.socket.resetAndDestroy();
+    });
+    const syn = flow.syn as Buffer;
+    flow.syn = null;
+    rewriteTcpEndpoints(syn, flow.synHeaderLength, this.options.spareAddress, flow.natPort, this.options.address, this.listenerPort);
+    this.options.sink.send(syn);
+  }
+
+  private refuse(flow: TcpFlow, how: 'refused' | 'unreachable'): void {
+    if (flow.state !== FlowState.Pending || !flow.syn) return;
+    const reply =
+      how === 'refused'
+        ? buildTcpReset(flow.syn)
+        : buildIcmpUnreachable(flow.syn, flow.destination, UNREACHABLE_CODE.HOST);
+    if (reply) this.options.sink.send(reply);
+    this.finish(flow, true);
+  }
+
+  private onAccept(socket: Socket): void {
+    const flow = socket.remotePort === undefined ? undefined : this.byNat[socket.remotePort];
+    const stream = flow?.stream;
+    if (!flow || !stream || flow.state !== FlowState.Open || flow.socket) {
+      socket.destroy();
+      return;
+    }
+    flow.socket = socket;
+    const counters = this.options.counters;
+    let closed = 0;
+    const onClosed = () => {
+      if (++closed === 2) this.finish(flow, false);
+    };
+    socket.on('data', (chunk: Buffer) => (counters.bytesOut += chunk.length));
+    stream.on('data', (chunk: Buffer) => (counters.bytesIn += chunk.length));
+    socket.on('error', () => stream.close());
+    stream.on('error', () => socket.destroy());
+    socket.once('close', () => {
+      if (!stream.closed) stream.close();
+      onClosed();
+    });
+    stream.once('close', () => {
+      if (!socket.destroyed && !socket.writableEnded) socket.end();
+      onClosed();
+    });
+    socket.pipe(stream);
+    stream.pipe(socket);
+  }
+
+  /** Frees the flow: at once after a refusal, after a linger once it was open. */
+  private finish(flow: TcpFlow, immediately: boolean): void {
+    if (flow.state === FlowState.Closing) return;
+    const wasPending = flow.state === FlowState.Pending;
+    flow.state = FlowState.Closing;
+    clearTimeout(flow.timer);
+    this.options.counters.closed('tcp');
+    if (wasPending) flow.syn = null;
+    const release = () => {
+      this.unlink(flow);
+      if (this.byNat[flow.natPort] === flow) this.byNat[flow.natPort] = undefined;
+      this.ports.release(flow.natPort);
+    };
+    if (immediately) release();
+    else flow.timer = setTimeout(release, LINGER_MS);
+    flow.timer?.unref?.();
+  }
+
+  private unlink(flow: TcpFlow): void {
+    const key = this.key(flow.destination, flow.appPort);
+    let head = this.byApp.get(key);
+    if (head === flow) {
+      if (flow.next) this.byApp.set(key, flow.next);
+      else this.byApp.delete(key);
+      return;
+    }
+    while (head && head.next !== flow) head = head.next;
+    if (head) head.next = flow.next;
+  }
+
+  /** Ends every flow (disconnect): open connections are reset, the listener closed. */
+  close(): void {
+    for (const flow of this.byNat) {
+      if (!flow) continue;
+      clearTimeout(flow.timer);
+      flow.stream?.close();
+      flow.socket?.destroy();
+    }
+    this.byApp.clear();
+    this.byNat.fill(undefined);
+    this.server?.close();
+    this.server = undefined;
+  }
+
+  get openFlows(): number {
+    return this.byApp.size;
+  }
+}
