@@ -84,7 +84,9 @@ async function main(argv: string[]): Promise<number> {
       : await readSecret(`Password for ${values.user}: `);
     ca = values.ca ? readFileSync(values.ca, 'utf8') : undefined;
   } catch (err) {
-    console.error(`cannot read ${(err as NodeJS.ErrnoException).path ?? 'a file'}: ${(err as Error).message}`);
+    console.error(
+      `cannot read ${(err as NodeJS.ErrnoException).path ?? 'a file'}: ${(err as Error).message}`,
+    );
     return EXIT.usage;
   }
 

@@ -13,7 +13,9 @@ const USAGE = `usage:
   passerelle-gateway hash-password           read a password on stdin, print its hash for the users file`;
 
 function printProblems(err: ConfigError): void {
-  console.error(`${err.file}: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}`);
+  console.error(
+    `${err.file}: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}`,
+  );
   for (const problem of err.problems) console.error(`  ${problem}`);
 }
 
@@ -48,7 +50,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'check') {
     try {
       const loaded = await loadConfig(values.config);
-      console.log(`${loaded.path}: OK (${loaded.file.resources.length} resources, ${loaded.file.policies.length} policies)`);
+      console.log(
+        `${loaded.path}: OK (${loaded.file.resources.length} resources, ${loaded.file.policies.length} policies)`,
+      );
       return 0;
     } catch (err) {
       if (err instanceof ConfigError) {
@@ -78,13 +82,16 @@ async function main(argv: string[]): Promise<number> {
   if (metrics) console.log(`metrics on http://${metrics.address}:${metrics.port}/metrics`);
 
   process.on('SIGHUP', () => {
-    gateway.reload().then((result) => {
-      if (result.ok) console.log('configuration reloaded');
-      else {
-        console.error('reload refused, the running configuration stays:');
-        for (const problem of result.problems) console.error(`  ${problem}`);
-      }
-    }, (err: Error) => console.error(`reload failed: ${err.message}`));
+    gateway.reload().then(
+      (result) => {
+        if (result.ok) console.log('configuration reloaded');
+        else {
+          console.error('reload refused, the running configuration stays:');
+          for (const problem of result.problems) console.error(`  ${problem}`);
+        }
+      },
+      (err: Error) => console.error(`reload failed: ${err.message}`),
+    );
   });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -34,4 +34,3 @@ export async function readSecret(prompt: string): Promise<string> {
     input.resume();
   });
 }
-

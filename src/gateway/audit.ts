@@ -41,7 +41,8 @@ export interface AuditLog {
 }
 
 export function openAuditLog(path: string | undefined): AuditLog {
-  if (!path) return { write: () => undefined, reopen: () => undefined, close: async () => undefined };
+  if (!path)
+    return { write: () => undefined, reopen: () => undefined, close: async () => undefined };
   let stream: WriteStream = createWriteStream(path, { flags: 'a', mode: 0o640 });
   const onError = (err: Error) => console.error(`audit log ${path}: ${err.message}`);
   stream.on('error', onError);

@@ -4,7 +4,11 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly sessions = new Gauge({ name: 'passerelle_sessions', help: 'Sessions alive', registers: [this.registry] });
+  readonly sessions = new Gauge({
+    name: 'passerelle_sessions',
+    help: 'Sessions alive',
+    registers: [this.registry],
+  });
   readonly flowsActive = new Gauge({
     name: 'passerelle_flows_active',
     help: 'Flows open now',

@@ -1,7 +1,12 @@
 // Authorization: ordered policies over named resources. The first policy whose subject
 // matches the user and whose resources contain the flow decides; nothing matched = deny.
 import { cidrContains, formatCidr, parseCidr, type Cidr } from '../shared/net/ipv4.js';
-import { PROTOCOLS, type AllowedResource, type PortRange, type Protocol } from '../shared/protocol/session.js';
+import {
+  PROTOCOLS,
+  type AllowedResource,
+  type PortRange,
+  type Protocol,
+} from '../shared/protocol/session.js';
 import type { PolicyConfig, ResourceConfig } from './config/schema.js';
 
 export interface Subject {
@@ -88,7 +93,11 @@ export class Policy {
   }
 
   private appliesTo(policy: CompiledPolicy, subject: Subject): boolean {
-    return policy.everyone || policy.users.has(subject.user) || subject.groups.some((g) => policy.groups.has(g));
+    return (
+      policy.everyone ||
+      policy.users.has(subject.user) ||
+      subject.groups.some((g) => policy.groups.has(g))
+    );
   }
 
   decide(subject: Subject, flow: FlowRequest): Decision {

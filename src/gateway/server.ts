@@ -4,7 +4,11 @@
 import { createServer as createHttp2Server } from 'node:http2';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket } from 'node:tls';
+import {
+  createServer as createTlsServer,
+  type SecureContextOptions,
+  type TLSSocket,
+} from 'node:tls';
 import { openAuditLog } from './audit.js';
 import { LoginRateLimiter } from './auth/rate-limit.js';
 import { TotpReplayGuard } from './auth/totp.js';
@@ -30,7 +34,11 @@ export interface Gateway {
 }
 
 function tlsOptions(settings: LoadedConfig): SecureContextOptions {
-  return { cert: settings.tls.cert, key: settings.tls.key, minVersion: settings.file.tls.minVersion };
+  return {
+    cert: settings.tls.cert,
+    key: settings.tls.key,
+    minVersion: settings.file.tls.minVersion,
+  };
 }
 
 function limiterOptions(settings: LoadedConfig) {
@@ -46,7 +54,13 @@ export async function startGateway(configPath: string): Promise<Gateway> {
   const audit = openAuditLog(settings.auditPath);
   const onEnd = (session: Session, reason: EndReason) => {
     metrics.sessions.set(sessions.size);
-    audit.write({ event: 'logout', user: session.user, session: session.id, reason, intranetIp: session.intranetIp });
+    audit.write({
+      event: 'logout',
+      user: session.user,
+      session: session.id,
+      reason,
+      intranetIp: session.intranetIp,
+    });
   };
   const sessionOptions = (s: LoadedConfig, pool: AddressPool | undefined) => ({
     lifetimeSeconds: s.file.sessions.lifetimeSeconds,
@@ -55,7 +69,10 @@ export async function startGateway(configPath: string): Promise<Gateway> {
     onEnd,
   });
   const sessions = new SessionManager(
-    sessionOptions(settings, settings.file.addressPool ? new AddressPool(settings.file.addressPool) : undefined),
+    sessionOptions(
+      settings,
+      settings.file.addressPool ? new AddressPool(settings.file.addressPool) : undefined,
+    ),
   );
   const ctx: GatewayContext = {
     settings,
@@ -64,7 +81,10 @@ export async function startGateway(configPath: string): Promise<Gateway> {
     audit,
     metrics,
   };
-  const deps: ApiDeps = { limiter: new LoginRateLimiter(limiterOptions(settings)), replayGuard: new TotpReplayGuard() };
+  const deps: ApiDeps = {
+    limiter: new LoginRateLimiter(limiterOptions(settings)),
+    replayGuard: new TotpReplayGuard(),
+  };
 
   const limits = settings.file.limits;
   const h2 = createHttp2Server({
@@ -81,12 +101,15 @@ export async function startGateway(configPath: string): Promise<Gateway> {
   attachHttp2(ctx, deps, h2);
   const h1: HttpServer = createHttp1Server(ctx, deps);
 
-  const tls = createTlsServer({ ...tlsOptions(settings), ALPNProtocols: ['h2', 'http/1.1'] }, (socket: TLSSocket) => {
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, 30_000);
-    if (socket.alpnProtocol === 'h2') h2.emit('connection', socket);
-    else h1.emit('connection', socket);
-  });
+  const tls = createTlsServer(
+    { ...tlsOptions(settings), ALPNProtocols: ['h2', 'http/1.1'] },
+    (socket: TLSSocket) => {
+      socket.setNoDelay(true);
+      socket.setKeepAlive(true, 30_000);
+      if (socket.alpnProtocol === 'h2') h2.emit('connection', socket);
+      else h1.emit('connection', socket);
+    },
+  );
   tls.on('tlsClientError', () => metrics.malformed.inc({ kind: 'tls-handshake' }));
 
   await new Promise<void>((resolve, reject) => {
@@ -117,17 +140,22 @@ export async function startGateway(configPath: string): Promise<Gateway> {
       return { ok: false, problems: [(err as Error).message] };
     }
     const previous = ctx.settings;
-    if (next.file.listen.host !== previous.file.listen.host || next.file.listen.port !== previous.file.listen.port) {
+    if (
+      next.file.listen.host !== previous.file.listen.host ||
+      next.file.listen.port !== previous.file.listen.port
+    ) {
       console.warn('gateway: a new listen address takes effect at the next restart');
     }
     let pool = sessions.pool;
     if (next.file.addressPool !== previous.file.addressPool) {
       pool = next.file.addressPool ? new AddressPool(next.file.addressPool) : undefined;
       // Sessions alive keep their address; the new pool learns the ones that fall inside it.
-      for (const session of sessions.all()) if (session.intranetIp && pool) pool.adopt(session.user, session.intranetIp);
+      for (const session of sessions.all())
+        if (session.intranetIp && pool) pool.adopt(session.user, session.intranetIp);
     }
     sessions.reconfigure(sessionOptions(next, pool));
-    for (const session of sessions.all()) session.groups = next.users.find(session.user)?.groups ?? [];
+    for (const session of sessions.all())
+      session.groups = next.users.find(session.user)?.groups ?? [];
     ctx.settings = next;
     ctx.policy = new Policy(next.file.resources, next.file.policies);
     // The same limiter, so lockouts in force survive a reload.

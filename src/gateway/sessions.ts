@@ -49,11 +49,19 @@ export class SessionManager {
   }
 
   /** Creates a session; throws PoolExhaustedError when no intranet IP is free. */
-  create(user: string, groups: readonly string[], sourceIp: string, now = Date.now()): { session: Session; token: string } {
-    const mine = [...this.sessions.values()].filter((s) => s.user === user).sort((a, b) => a.createdAt - b.createdAt);
+  create(
+    user: string,
+    groups: readonly string[],
+    sourceIp: string,
+    now = Date.now(),
+  ): { session: Session; token: string } {
+    const mine = [...this.sessions.values()]
+      .filter((s) => s.user === user)
+      .sort((a, b) => a.createdAt - b.createdAt);
     // Past the per-user cap the oldest session goes: a user who lost a token (crash, new
     // laptop) must be able to log in again without waiting for it to expire.
-    for (const old of mine.slice(0, Math.max(0, mine.length - this.options.perUser + 1))) this.end(old, 'replaced');
+    for (const old of mine.slice(0, Math.max(0, mine.length - this.options.perUser + 1)))
+      this.end(old, 'replaced');
     const intranetIp = this.options.pool ? this.options.pool.acquire(user) : null;
     const session: Session = {
       id: randomUUID(),
@@ -88,7 +96,8 @@ export class SessionManager {
     const hash = this.tokenHashes.get(session.id);
     if (hash) this.tokens.revoke(hash);
     this.tokenHashes.delete(session.id);
-    if (session.intranetIp && this.options.pool) this.options.pool.release(session.user, session.intranetIp);
+    if (session.intranetIp && this.options.pool)
+      this.options.pool.release(session.user, session.intranetIp);
     for (const close of session.closers) close();
     session.closers.clear();
     this.options.onEnd(session, reason);
@@ -97,7 +106,8 @@ export class SessionManager {
   /** Ends expired sessions; run on a timer. */
   sweep(now = Date.now()): void {
     this.tokens.sweepExpired(now);
-    for (const session of this.sessions.values()) if (session.expiresAt <= now) this.end(session, 'expired');
+    for (const session of this.sessions.values())
+      if (session.expiresAt <= now) this.end(session, 'expired');
   }
 
   all(): IterableIterator<Session> {

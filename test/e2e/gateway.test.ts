@@ -18,8 +18,16 @@ describe('gateway in the lab', () => {
     await g?.down();
   });
 
-  async function probe(scenario: string, args: object, timeoutMs = 30_000): Promise<Record<string, unknown>> {
-    const r = await g.lab.exec(g.lab.client, ['node', PROBE, g.url, g.pki.caCert, scenario, JSON.stringify(args)], { timeoutMs });
+  async function probe(
+    scenario: string,
+    args: object,
+    timeoutMs = 30_000,
+  ): Promise<Record<string, unknown>> {
+    const r = await g.lab.exec(
+      g.lab.client,
+      ['node', PROBE, g.url, g.pki.caCert, scenario, JSON.stringify(args)],
+      { timeoutMs },
+    );
     const line = r.stdout.trim().split('\n').pop() ?? '';
     try {
       return JSON.parse(line) as Record<string, unknown>;
@@ -35,7 +43,16 @@ describe('gateway in the lab', () => {
   }
 
   function curl(args: string[]) {
-    return g.lab.exec(g.lab.client, ['curl', '-sS', '--max-time', '10', '--proxy-cacert', g.pki.caCert, '--proxytunnel', ...args]);
+    return g.lab.exec(g.lab.client, [
+      'curl',
+      '-sS',
+      '--max-time',
+      '10',
+      '--proxy-cacert',
+      g.pki.caCert,
+      '--proxytunnel',
+      ...args,
+    ]);
   }
 
   it('logs in and returns the session configuration', async () => {
@@ -54,8 +71,12 @@ describe('gateway in the lab', () => {
   });
 
   it('says the same for a wrong user and a wrong password', async () => {
-    const wrongPassword = await probe('login', { body: { username: 'carol', password: 'nope-nope' } });
-    const wrongUser = await probe('login', { body: { username: 'mallory', password: 'nope-nope' } });
+    const wrongPassword = await probe('login', {
+      body: { username: 'carol', password: 'nope-nope' },
+    });
+    const wrongUser = await probe('login', {
+      body: { username: 'mallory', password: 'nope-nope' },
+    });
     expect(wrongPassword.status).toBe(401);
     expect(wrongUser).toEqual(wrongPassword);
   });
@@ -63,7 +84,11 @@ describe('gateway in the lab', () => {
   it('lets curl reach an allowed server through the gateway as an HTTPS proxy', async () => {
     const token = await loginToken('alice');
     const r = await curl([
-      '--proxy', g.url, '--proxy-header', `Proxy-Authorization: Bearer ${token}`, `http://${LAB.web}/whoami`,
+      '--proxy',
+      g.url,
+      '--proxy-header',
+      `Proxy-Authorization: Bearer ${token}`,
+      `http://${LAB.web}/whoami`,
     ]);
     expect(r.stderr).toBe('');
     // The server sees the gateway's private address, never the client's.
@@ -73,7 +98,12 @@ describe('gateway in the lab', () => {
   it('refuses a denied destination with 403 and proxy-status', async () => {
     const token = await loginToken('alice');
     const r = await curl([
-      '-v', '--proxy', g.url, '--proxy-header', `Proxy-Authorization: Bearer ${token}`, `http://${LAB.denied}/`,
+      '-v',
+      '--proxy',
+      g.url,
+      '--proxy-header',
+      `Proxy-Authorization: Bearer ${token}`,
+      `http://${LAB.denied}/`,
     ]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/< HTTP\/1\.1 403/);
@@ -81,7 +111,14 @@ describe('gateway in the lab', () => {
   });
 
   it('answers 407 to a CONNECT without a valid token', async () => {
-    const r = await curl(['-v', '--proxy', g.url, '--proxy-header', 'Proxy-Authorization: Bearer forged', `http://${LAB.web}/`]);
+    const r = await curl([
+      '-v',
+      '--proxy',
+      g.url,
+      '--proxy-header',
+      'Proxy-Authorization: Bearer forged',
+      `http://${LAB.web}/`,
+    ]);
     expect(r.stderr).toMatch(/< HTTP\/1\.1 407/);
   });
 
@@ -97,59 +134,144 @@ describe('gateway in the lab', () => {
   });
 
   it('applies policy order: bob is staff but denied web; a closed port is 502', async () => {
-    const bob = await probe('tcp', { username: 'bob', password: USERS.bob.password, target: `${LAB.web}:80` });
+    const bob = await probe('tcp', {
+      username: 'bob',
+      password: USERS.bob.password,
+      target: `${LAB.web}:80`,
+    });
     expect(bob.status).toBe(403);
-    const refused = await probe('tcp', { username: 'alice', password: USERS.alice.password, target: `${LAB.web}:8001` });
+    const refused = await probe('tcp', {
+      username: 'alice',
+      password: USERS.alice.password,
+      target: `${LAB.web}:8001`,
+    });
     expect(refused.status).toBe(502);
     expect(refused.proxyStatus).toMatch(/error=connection_refused/);
-    const otherPort = await probe('tcp', { username: 'alice', password: USERS.alice.password, target: `${LAB.web}:22` });
+    const otherPort = await probe('tcp', {
+      username: 'alice',
+      password: USERS.alice.password,
+      target: `${LAB.web}:22`,
+    });
     expect(otherPort.status).toBe(403);
   });
 
   it('resolves a name with dnsmasq over connect-udp', async () => {
-    const r = await probe('udpDns', { username: 'alice', password: USERS.alice.password, server: LAB.dns, name: 'app.corp.test' });
+    const r = await probe('udpDns', {
+      username: 'alice',
+      password: USERS.alice.password,
+      server: LAB.dns,
+      name: 'app.corp.test',
+    });
     expect(r).toMatchObject({ status: 200, answer: LAB.web });
   });
 
   it('carries several UDP datagrams each way and refuses a denied UDP target', async () => {
-    const ok = await probe('udpEcho', { username: 'alice', password: USERS.alice.password, host: LAB.web, port: 7, payloads: ['one', 'two', 'three'] });
+    const ok = await probe('udpEcho', {
+      username: 'alice',
+      password: USERS.alice.password,
+      host: LAB.web,
+      port: 7,
+      payloads: ['one', 'two', 'three'],
+    });
     expect(ok.status).toBe(200);
     expect((ok.replies as string[]).sort()).toEqual(['one', 'three', 'two']);
-    const denied = await probe('udpEcho', { username: 'alice', password: USERS.alice.password, host: LAB.denied, port: 7, payloads: ['x'] });
+    const denied = await probe('udpEcho', {
+      username: 'alice',
+      password: USERS.alice.password,
+      host: LAB.denied,
+      port: 7,
+      payloads: ['x'],
+    });
     expect(denied.status).toBe(403);
   });
 
   it('returns the intranet host kernel echo reply over connect-ip, and prohibited for a denied host', async () => {
-    const login = await probe('login', { body: { username: 'alice', password: USERS.alice.password } });
+    const login = await probe('login', {
+      body: { username: 'alice', password: USERS.alice.password },
+    });
     const source = (login.body as { config: { intranetIp: string } }).config.intranetIp;
-    const r = await probe('icmp', { username: 'alice', password: USERS.alice.password, source, destinations: [LAB.web, LAB.denied] });
+    const r = await probe('icmp', {
+      username: 'alice',
+      password: USERS.alice.password,
+      source,
+      destinations: [LAB.web, LAB.denied],
+    });
     expect(r.status).toBe(200);
     expect(r.capsuleTypes).toContain(1); // ADDRESS_ASSIGN
-    const packets = r.packets as { source: string; destination: string; type: number; code: number; identifier: number; sequence: number; payload: string }[];
+    const packets = r.packets as {
+      source: string;
+      destination: string;
+      type: number;
+      code: number;
+      identifier: number;
+      sequence: number;
+      payload: string;
+    }[];
     const reply = packets.find((p) => p.type === 0);
-    expect(reply).toMatchObject({ source: LAB.web, destination: source, identifier: 0x4242, sequence: 1, payload: 'probe-1' });
+    expect(reply).toMatchObject({
+      source: LAB.web,
+      destination: source,
+      identifier: 0x4242,
+      sequence: 1,
+      payload: 'probe-1',
+    });
     const prohibited = packets.find((p) => p.type === 3);
     expect(prohibited).toMatchObject({ source: LAB.denied, code: 13 });
   });
 
   it('carries 1,000 concurrent TCP flows in one session', async () => {
-    const r = await probe('tcpMany', { username: 'alice', password: USERS.alice.password, target: `${LAB.web}:80`, count: 1000, expect: LAB.gatewayPrivate }, 60_000);
+    const r = await probe(
+      'tcpMany',
+      {
+        username: 'alice',
+        password: USERS.alice.password,
+        target: `${LAB.web}:80`,
+        count: 1000,
+        expect: LAB.gatewayPrivate,
+      },
+      60_000,
+    );
     expect(r).toMatchObject({ ok: 1000, total: 1000 });
   }, 90_000);
 
   it('writes audit lines for logins and flows, and metrics that match', async () => {
-    const lines = readFileSync(g.auditPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.some((l) => l.event === 'login' && l.user === 'carol' && l.result === 'failure')).toBe(true);
-    const curlFlow = lines.find((l) => l.event === 'flow' && l.protocol === 'tcp' && l.destination === LAB.web && l.verdict === 'allow');
-    expect(curlFlow).toMatchObject({ user: 'alice', sourceIp: LAB.clientPublic, port: 80, intranetIp: expect.stringMatching(/^100\.64\./) });
+    const lines = readFileSync(g.auditPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(
+      lines.some((l) => l.event === 'login' && l.user === 'carol' && l.result === 'failure'),
+    ).toBe(true);
+    const curlFlow = lines.find(
+      (l) =>
+        l.event === 'flow' &&
+        l.protocol === 'tcp' &&
+        l.destination === LAB.web &&
+        l.verdict === 'allow',
+    );
+    expect(curlFlow).toMatchObject({
+      user: 'alice',
+      sourceIp: LAB.clientPublic,
+      port: 80,
+      intranetIp: expect.stringMatching(/^100\.64\./),
+    });
     expect(curlFlow?.bytesDown).toBeGreaterThan(0);
-    expect(lines.some((l) => l.event === 'flow' && l.verdict === 'deny' && l.destination === LAB.denied)).toBe(true);
-    const allowedTcp = lines.filter((l) => l.event === 'flow' && l.protocol === 'tcp' && l.verdict === 'allow').length;
+    expect(
+      lines.some((l) => l.event === 'flow' && l.verdict === 'deny' && l.destination === LAB.denied),
+    ).toBe(true);
+    const allowedTcp = lines.filter(
+      (l) => l.event === 'flow' && l.protocol === 'tcp' && l.verdict === 'allow',
+    ).length;
 
     const m = await g.lab.exec(g.lab.gateway, ['curl', '-sS', g.metricsUrl]);
-    const metric = (name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(m.stdout)?.[1]);
+    const metric = (name: string) =>
+      Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(m.stdout)?.[1]);
     expect(metric('passerelle_flows_total{protocol="tcp",verdict="allow"}')).toBe(allowedTcp);
-    expect(metric('passerelle_login_failures_total{reason="invalid-credentials"}')).toBeGreaterThanOrEqual(2);
-    expect(metric('passerelle_flows_total{protocol="icmp",verdict="deny"}')).toBeGreaterThanOrEqual(1);
+    expect(
+      metric('passerelle_login_failures_total{reason="invalid-credentials"}'),
+    ).toBeGreaterThanOrEqual(2);
+    expect(metric('passerelle_flows_total{protocol="icmp",verdict="deny"}')).toBeGreaterThanOrEqual(
+      1,
+    );
   });
 });

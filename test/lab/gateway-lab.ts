@@ -59,12 +59,19 @@ ${extra}`;
 export async function writeUsers(dir: string): Promise<void> {
   const lines: string[] = [];
   for (const [name, user] of Object.entries(USERS)) {
-    lines.push(`- name: ${name}`, `  password: "${await hashPassword(user.password)}"`, `  groups: [${user.groups.join(', ')}]`);
+    lines.push(
+      `- name: ${name}`,
+      `  password: "${await hashPassword(user.password)}"`,
+      `  groups: [${user.groups.join(', ')}]`,
+    );
   }
   writeFileSync(join(dir, 'users.yaml'), `${lines.join('\n')}\n`);
 }
 
-export async function createGatewayLab(options: { tag: string; extraConfig?: string }): Promise<GatewayLab> {
+export async function createGatewayLab(options: {
+  tag: string;
+  extraConfig?: string;
+}): Promise<GatewayLab> {
   const lab = await createLab({ tag: options.tag });
   const dir = mkdtempSync(join(tmpdir(), 'passerelle-lab-'));
   let gateway: ChildProcess | undefined;
@@ -81,9 +88,18 @@ export async function createGatewayLab(options: { tag: string; extraConfig?: str
       lab.spawn(lab.intranet, ['node', server, LAB.denied, '80']),
     ];
     const dnsmasq = lab.spawn(lab.intranet, [
-      'dnsmasq', '--keep-in-foreground', '--no-resolv', '--no-hosts', '--bind-interfaces',
-      `--listen-address=${LAB.dns}`, '--except-interface=lo', `--address=/app.corp.test/${LAB.web}`,
-      `--address=/secret.corp.test/${LAB.denied}`, '--pid-file=', '--user=root', '--log-facility=-',
+      'dnsmasq',
+      '--keep-in-foreground',
+      '--no-resolv',
+      '--no-hosts',
+      '--bind-interfaces',
+      `--listen-address=${LAB.dns}`,
+      '--except-interface=lo',
+      `--address=/app.corp.test/${LAB.web}`,
+      `--address=/secret.corp.test/${LAB.denied}`,
+      '--pid-file=',
+      '--user=root',
+      '--log-facility=-',
     ]);
     for (const service of services) {
       await new Promise<void>((ok, fail) => {
@@ -92,7 +108,14 @@ export async function createGatewayLab(options: { tag: string; extraConfig?: str
       });
     }
     await waitFor('dnsmasq', async () => {
-      const r = await lab.exec(lab.intranet, ['dig', '+short', '+time=1', '+tries=1', `@${LAB.dns}`, 'app.corp.test']);
+      const r = await lab.exec(lab.intranet, [
+        'dig',
+        '+short',
+        '+time=1',
+        '+tries=1',
+        `@${LAB.dns}`,
+        'app.corp.test',
+      ]);
       return r.stdout.trim() === LAB.web;
     });
     void dnsmasq;
@@ -102,7 +125,11 @@ export async function createGatewayLab(options: { tag: string; extraConfig?: str
       const child = lab.spawn(lab.gateway, ['node', GATEWAY_CLI, 'serve', '--config', configPath]);
       child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-      await waitFor('the gateway to listen', () => output.includes('listening on') || child.exitCode !== null, 15_000);
+      await waitFor(
+        'the gateway to listen',
+        () => output.includes('listening on') || child.exitCode !== null,
+        15_000,
+      );
       if (child.exitCode !== null) throw new Error(`gateway exited: ${output}`);
       gateway = child;
       return child;

@@ -30,7 +30,11 @@ export interface Lab {
   readonly gateway: string;
   readonly intranet: string;
   /** Runs a program inside a namespace and waits for it; never throws on a non-zero exit. */
-  exec(ns: string, argv: string[], opts?: { timeoutMs?: number; input?: string }): Promise<ExecResult>;
+  exec(
+    ns: string,
+    argv: string[],
+    opts?: { timeoutMs?: number; input?: string },
+  ): Promise<ExecResult>;
   /** Starts a long-running program inside a namespace; it is killed by PID at teardown. */
   spawn(ns: string, argv: string[], opts?: SpawnOptions): ChildProcess;
   /** Kills what was spawned and deletes the namespaces. Safe to call twice. */
@@ -89,10 +93,35 @@ export async function createLab(options: LabOptions = {}): Promise<Lab> {
     mkdirSync(`/etc/netns/${client}`, { recursive: true });
     writeFileSync(`/etc/netns/${client}/resolv.conf`, 'nameserver 127.0.0.53\n');
 
-    await ip(['link', 'add', `${p}cp`, 'netns', client, 'type', 'veth', 'peer', `${p}gp`, 'netns', gateway]);
-    await ip(['link', 'add', `${p}gi`, 'netns', gateway, 'type', 'veth', 'peer', `${p}ii`, 'netns', intranet]);
+    await ip([
+      'link',
+      'add',
+      `${p}cp`,
+      'netns',
+      client,
+      'type',
+      'veth',
+      'peer',
+      `${p}gp`,
+      'netns',
+      gateway,
+    ]);
+    await ip([
+      'link',
+      'add',
+      `${p}gi`,
+      'netns',
+      gateway,
+      'type',
+      'veth',
+      'peer',
+      `${p}ii`,
+      'netns',
+      intranet,
+    ]);
 
-    for (const ns of [client, gateway, intranet]) await nsRun(ns, ['ip', 'link', 'set', 'lo', 'up']);
+    for (const ns of [client, gateway, intranet])
+      await nsRun(ns, ['ip', 'link', 'set', 'lo', 'up']);
     await nsRun(client, ['ip', 'addr', 'add', `${LAB.clientPublic}/24`, 'dev', `${p}cp`]);
     await nsRun(client, ['ip', 'link', 'set', `${p}cp`, 'up']);
     await nsRun(gateway, ['ip', 'addr', 'add', `${LAB.gatewayPublic}/24`, 'dev', `${p}gp`]);
@@ -118,7 +147,9 @@ export async function createLab(options: LabOptions = {}): Promise<Lab> {
 
   const exec: Lab['exec'] = (ns, argv, opts = {}) =>
     new Promise((resolve) => {
-      const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
@@ -152,7 +183,8 @@ export async function waitFor(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await predicate()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -12,17 +12,51 @@ export interface LabPki {
 }
 
 export function makePki(dir: string, gatewayIp: string): LabPki {
-  const o = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const o = (args: string[]) =>
+    execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   o(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
-  o(['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=Passerelle lab CA', '-days', '2', '-out', 'ca.crt']);
+  o([
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    'ca.key',
+    '-subj',
+    '/CN=Passerelle lab CA',
+    '-days',
+    '2',
+    '-out',
+    'ca.crt',
+  ]);
   o(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'gw.key']);
   o(['req', '-new', '-key', 'gw.key', '-subj', '/CN=gateway.corp.test', '-out', 'gw.csr']);
   const ext = `subjectAltName=IP:${gatewayIp},DNS:gateway.corp.test\nextendedKeyUsage=serverAuth\n`;
   writeFileSync(join(dir, 'ext.cnf'), ext);
-  o(['x509', '-req', '-in', 'gw.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'ext.cnf', '-out', 'gw.crt']);
+  o([
+    'x509',
+    '-req',
+    '-in',
+    'gw.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    'ext.cnf',
+    '-out',
+    'gw.crt',
+  ]);
   const fingerprint = o(['x509', '-in', 'gw.crt', '-noout', '-fingerprint', '-sha256'])
     .toString()
     .trim()
     .replace(/^.*=/, '');
-  return { caCert: join(dir, 'ca.crt'), cert: join(dir, 'gw.crt'), key: join(dir, 'gw.key'), fingerprint };
+  return {
+    caCert: join(dir, 'ca.crt'),
+    cert: join(dir, 'gw.crt'),
+    key: join(dir, 'gw.key'),
+    fingerprint,
+  };
 }

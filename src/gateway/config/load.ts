@@ -18,11 +18,17 @@ export interface LoadedConfig {
   auditPath: string | undefined;
 }
 
-async function readText(path: string, what: string, problems: string[]): Promise<Buffer | undefined> {
+async function readText(
+  path: string,
+  what: string,
+  problems: string[],
+): Promise<Buffer | undefined> {
   try {
     return await readFile(path);
   } catch (err) {
-    problems.push(`${what}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    problems.push(
+      `${what}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
     return undefined;
   }
 }

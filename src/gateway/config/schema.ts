@@ -7,10 +7,14 @@ import { PROTOCOLS } from '../../shared/protocol/session.js';
 
 const hostPort = (defaultPort: number) =>
   z.string().transform((text, ctx) => {
-    const match = /^(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+)(?::(\d{1,5}))?$/.exec(text);
+    const match =
+      /^(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+)(?::(\d{1,5}))?$/.exec(text);
     const port = match?.[2] === undefined ? defaultPort : Number(match[2]);
     if (!match || port < 1 || port > 65535) {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is not "host:port" (e.g. "0.0.0.0:443")` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${text}" is not "host:port" (e.g. "0.0.0.0:443")`,
+      });
       return z.NEVER;
     }
     return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port };
@@ -35,7 +39,10 @@ const portSpec = z.union([z.number(), z.string()]).transform((spec, ctx) => {
   const from = Number(match?.[1]);
   const to = match?.[2] === undefined ? from : Number(match[2]);
   if (!match || from < 1 || to > 65535 || from > to) {
-    ctx.addIssue({ code: 'custom', message: `"${text}" is not a port (1-65535) or a range "from-to"` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${text}" is not a port (1-65535) or a range "from-to"`,
+    });
     return z.NEVER;
   }
   return { from, to };
@@ -45,7 +52,9 @@ const seconds = z.number().int().positive();
 
 const resourceSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a name is 1 to 64 letters, digits, "_", "." or "-"'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a name is 1 to 64 letters, digits, "_", "." or "-"'),
     address: cidr,
     ports: z.array(portSpec).optional(),
     protocols: z.array(z.enum(PROTOCOLS)).min(1).optional(),
@@ -91,7 +100,10 @@ export const gatewayConfigSchema = z
     auth: z.object({ users: z.string().min(1) }).strict(),
     addressPool: cidr.optional(),
     dns: z
-      .object({ servers: z.array(ipv4).default([]), domains: z.array(z.string().min(1)).default([]) })
+      .object({
+        servers: z.array(ipv4).default([]),
+        domains: z.array(z.string().min(1)).default([]),
+      })
       .strict()
       .default({ servers: [], domains: [] }),
     /** The networks to secure. Absent or splitTunnel: false = all traffic. */
@@ -102,7 +114,10 @@ export const gatewayConfigSchema = z
     audit: z.string().min(1).optional(),
     metrics: hostPort(9100).optional(),
     sessions: z
-      .object({ lifetimeSeconds: seconds.default(12 * 3600), perUser: z.number().int().min(1).default(5) })
+      .object({
+        lifetimeSeconds: seconds.default(12 * 3600),
+        perUser: z.number().int().min(1).default(5),
+      })
       .strict()
       .default({ lifetimeSeconds: 12 * 3600, perUser: 5 }),
     timeouts: z
@@ -131,8 +146,18 @@ export const gatewayConfigSchema = z
       }),
     flowControl: z
       .object({
-        streamWindowBytes: z.number().int().min(65_535).max(2 ** 31 - 1).default(8 * 1024 * 1024),
-        connectionWindowBytes: z.number().int().min(65_535).max(2 ** 31 - 1).default(64 * 1024 * 1024),
+        streamWindowBytes: z
+          .number()
+          .int()
+          .min(65_535)
+          .max(2 ** 31 - 1)
+          .default(8 * 1024 * 1024),
+        connectionWindowBytes: z
+          .number()
+          .int()
+          .min(65_535)
+          .max(2 ** 31 - 1)
+          .default(64 * 1024 * 1024),
       })
       .strict()
       .default({ streamWindowBytes: 8 * 1024 * 1024, connectionWindowBytes: 64 * 1024 * 1024 }),
@@ -195,12 +220,15 @@ export function validateConfig(
   if (result.success) return { ok: true, config: result.data };
   return {
     ok: false,
-    problems: result.error.issues.map((issue) => `${formatPath(issue.path)}: ${describeIssue(issue)}`),
+    problems: result.error.issues.map(
+      (issue) => `${formatPath(issue.path)}: ${describeIssue(issue)}`,
+    ),
   };
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
   return issue.message;
 }

@@ -66,7 +66,12 @@ function auditBase(session: Session, target: FlowTarget) {
 }
 
 /** Counts and audits a flow the policy refused; nothing was opened. */
-export function recordDenied(ctx: GatewayContext, session: Session, target: FlowTarget, decision: Decision): void {
+export function recordDenied(
+  ctx: GatewayContext,
+  session: Session,
+  target: FlowTarget,
+  decision: Decision,
+): void {
   ctx.metrics.flows.inc({ protocol: target.protocol, verdict: 'deny' });
   ctx.audit.write({
     ...auditBase(session, target),

@@ -5,7 +5,13 @@
 // prohibited" back, so ping reports it at once instead of timing out.
 import type { Duplex } from 'node:stream';
 import { openIcmpEchoSocket, type IcmpEchoSocket } from '../../native/index.js';
-import { cidrContains, formatIPv4, parseCidr, parseIPv4, type Cidr } from '../../shared/net/ipv4.js';
+import {
+  cidrContains,
+  formatIPv4,
+  parseCidr,
+  parseIPv4,
+  type Cidr,
+} from '../../shared/net/ipv4.js';
 import {
   ICMP_TYPE,
   IcmpHeader,
@@ -48,7 +54,12 @@ export function openIcmp(
   ipproto: number | '*',
 ): IcmpOpenResult {
   if (ipproto !== 1) {
-    return { ok: false, status: 501, error: 'http_request_error', details: 'only ICMP (ipproto 1) is served over connect-ip' };
+    return {
+      ok: false,
+      status: 501,
+      error: 'http_request_error',
+      details: 'only ICMP (ipproto 1) is served over connect-ip',
+    };
   }
   let scope: Cidr | undefined;
   if (target !== '*') {
@@ -56,20 +67,40 @@ export function openIcmp(
       scope = parseCidr(target);
     } catch {
       ctx.metrics.malformed.inc({ kind: 'masque-path' });
-      return { ok: false, status: 400, error: 'http_request_error', details: `bad target ${target.slice(0, 50)}` };
+      return {
+        ok: false,
+        status: 400,
+        error: 'http_request_error',
+        details: `bad target ${target.slice(0, 50)}`,
+      };
     }
     if (scope.prefix === 32) {
       const decision = ctx.policy.decide(session, { protocol: 'icmp', address: scope.network });
       if (decision.verdict === 'deny') {
-        recordDenied(ctx, session, { protocol: 'icmp', destination: formatIPv4(scope.network) }, decision);
-        return { ok: false, status: 403, error: 'destination_ip_prohibited', details: 'not allowed by policy' };
+        recordDenied(
+          ctx,
+          session,
+          { protocol: 'icmp', destination: formatIPv4(scope.network) },
+          decision,
+        );
+        return {
+          ok: false,
+          status: 403,
+          error: 'destination_ip_prohibited',
+          details: 'not allowed by policy',
+        };
       }
     }
   }
   try {
     return { ok: true, socket: openIcmpEchoSocket(), scope };
   } catch (err) {
-    return { ok: false, status: 502, error: 'proxy_internal_error', details: (err as Error).message };
+    return {
+      ok: false,
+      status: 502,
+      error: 'proxy_internal_error',
+      details: (err as Error).message,
+    };
   }
 }
 
@@ -134,20 +165,37 @@ export function spliceIcmp(
     if (typeof parsed === 'string') return drop(parsed);
     if (icmp.type !== ICMP_TYPE.ECHO_REQUEST) return drop('not-echo-request');
     if (scope && !cidrContains(scope, ip.destination)) return drop('outside-scope');
-    const decision: Decision = ctx.policy.decide(session, { protocol: 'icmp', address: ip.destination });
+    const decision: Decision = ctx.policy.decide(session, {
+      protocol: 'icmp',
+      address: ip.destination,
+    });
     if (decision.verdict === 'deny') {
       if (!deniedOnce.has(ip.destination)) {
         deniedOnce.add(ip.destination);
-        recordDenied(ctx, session, { protocol: 'icmp', destination: formatIPv4(ip.destination) }, decision);
+        recordDenied(
+          ctx,
+          session,
+          { protocol: 'icmp', destination: formatIPv4(ip.destination) },
+          decision,
+        );
       }
-      const unreachable = buildIcmpUnreachable(packet, ip.destination, UNREACHABLE_CODE.ADMINISTRATIVELY_PROHIBITED);
+      const unreachable = buildIcmpUnreachable(
+        packet,
+        ip.destination,
+        UNREACHABLE_CODE.ADMINISTRATIVELY_PROHIBITED,
+      );
       if (unreachable) sendToClient(unreachable);
       return;
     }
     if (outstanding.size >= MAX_OUTSTANDING_ECHOES) return drop('too-many-outstanding');
     let record = flows.get(ip.destination);
     if (!record) {
-      record = new FlowRecord(ctx, session, { protocol: 'icmp', destination: formatIPv4(ip.destination) }, decision);
+      record = new FlowRecord(
+        ctx,
+        session,
+        { protocol: 'icmp', destination: formatIPv4(ip.destination) },
+        decision,
+      );
       flows.set(ip.destination, record);
     }
     const key = `${ip.destination}:${icmp.sequence}`;

@@ -9,10 +9,13 @@ export type Resolved =
   | { ok: true; address: string; value: number }
   | { ok: false; status: number; error: ProxyError; details: string };
 
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?$/;
 
 /** Splits "host:port" (RFC 9113 §8.5 CONNECT authority); undefined when malformed. */
-export function parseAuthority(authority: string | undefined): { host: string; port: number } | undefined {
+export function parseAuthority(
+  authority: string | undefined,
+): { host: string; port: number } | undefined {
   if (!authority) return undefined;
   const match = /^(\[[^\]]+\]|[^:[\]]+):(\d{1,5})$/.exec(authority);
   if (!match) return undefined;
@@ -24,17 +27,30 @@ export function parseAuthority(authority: string | undefined): { host: string; p
 export async function resolveTarget(host: string, timeoutMs = 5000): Promise<Resolved> {
   if (isIPv4(host)) return { ok: true, address: host, value: parseIPv4(host) };
   if (host.includes(':')) {
-    return { ok: false, status: 403, error: 'destination_ip_prohibited', details: 'IPv6 targets are not served' };
+    return {
+      ok: false,
+      status: 403,
+      error: 'destination_ip_prohibited',
+      details: 'IPv6 targets are not served',
+    };
   }
   if (!HOSTNAME.test(host)) {
-    return { ok: false, status: 400, error: 'http_request_error', details: `bad host name "${host.slice(0, 64)}"` };
+    return {
+      ok: false,
+      status: 400,
+      error: 'http_request_error',
+      details: `bad host name "${host.slice(0, 64)}"`,
+    };
   }
   let timer: NodeJS.Timeout | undefined;
   try {
     const answer = await Promise.race([
       lookup(host, { family: 4 }),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'ETIMEOUT' })), timeoutMs);
+        timer = setTimeout(
+          () => reject(Object.assign(new Error('timeout'), { code: 'ETIMEOUT' })),
+          timeoutMs,
+        );
       }),
     ]);
     return { ok: true, address: answer.address, value: parseIPv4(answer.address) };

@@ -28,27 +28,56 @@ export async function openTcp(
   const parsed = parseAuthority(authority);
   if (!parsed) {
     ctx.metrics.malformed.inc({ kind: 'authority' });
-    return { ok: false, status: 400, error: 'http_request_error', details: 'CONNECT needs :authority host:port' };
+    return {
+      ok: false,
+      status: 400,
+      error: 'http_request_error',
+      details: 'CONNECT needs :authority host:port',
+    };
   }
   const resolved = await resolveTarget(parsed.host);
   if (!resolved.ok) return resolved;
   const target: FlowTarget = { protocol: 'tcp', destination: resolved.address, port: parsed.port };
-  const decision = ctx.policy.decide(session, { protocol: 'tcp', address: resolved.value, port: parsed.port });
+  const decision = ctx.policy.decide(session, {
+    protocol: 'tcp',
+    address: resolved.value,
+    port: parsed.port,
+  });
   if (decision.verdict === 'deny') {
     recordDenied(ctx, session, target, decision);
-    return { ok: false, status: 403, error: 'destination_ip_prohibited', details: 'not allowed by policy' };
+    return {
+      ok: false,
+      status: 403,
+      error: 'destination_ip_prohibited',
+      details: 'not allowed by policy',
+    };
   }
   const timeoutMs = ctx.settings.file.timeouts.tcpConnectSeconds * 1000;
   return new Promise((resolve) => {
     // allowHalfOpen: a target's FIN must not close our sending half; the client decides that.
-    const socket = connect({ host: resolved.address, port: parsed.port, allowHalfOpen: true, noDelay: true });
-    const timer = setTimeout(() => fail(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), timeoutMs);
+    const socket = connect({
+      host: resolved.address,
+      port: parsed.port,
+      allowHalfOpen: true,
+      noDelay: true,
+    });
+    const timer = setTimeout(
+      () => fail(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })),
+      timeoutMs,
+    );
     const fail = (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       socket.destroy();
-      const mapped = CONNECT_ERRORS[err.code ?? ''] ?? { status: 502, error: 'proxy_internal_error' as const };
+      const mapped = CONNECT_ERRORS[err.code ?? ''] ?? {
+        status: 502,
+        error: 'proxy_internal_error' as const,
+      };
       recordFailed(ctx, session, target, decision, mapped.error);
-      resolve({ ok: false, ...mapped, details: `${resolved.address}:${parsed.port}: ${err.code ?? err.message}` });
+      resolve({
+        ok: false,
+        ...mapped,
+        details: `${resolved.address}:${parsed.port}: ${err.code ?? err.message}`,
+      });
     };
     socket.once('error', fail);
     socket.once('connect', () => {

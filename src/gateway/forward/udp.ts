@@ -26,20 +26,35 @@ export type UdpOpenResult =
   | { ok: true; socket: Socket; record: FlowRecord }
   | { ok: false; status: number; error: ProxyError; details: string };
 
-export async function openUdp(ctx: GatewayContext, session: Session, host: string, port: number): Promise<UdpOpenResult> {
+export async function openUdp(
+  ctx: GatewayContext,
+  session: Session,
+  host: string,
+  port: number,
+): Promise<UdpOpenResult> {
   const resolved = await resolveTarget(host);
   if (!resolved.ok) return resolved;
   const target: FlowTarget = { protocol: 'udp', destination: resolved.address, port };
   const decision = ctx.policy.decide(session, { protocol: 'udp', address: resolved.value, port });
   if (decision.verdict === 'deny') {
     recordDenied(ctx, session, target, decision);
-    return { ok: false, status: 403, error: 'destination_ip_prohibited', details: 'not allowed by policy' };
+    return {
+      ok: false,
+      status: 403,
+      error: 'destination_ip_prohibited',
+      details: 'not allowed by policy',
+    };
   }
   const socket = createSocket('udp4');
   return new Promise((resolve) => {
     socket.once('error', (err: NodeJS.ErrnoException) => {
       socket.close();
-      resolve({ ok: false, status: 502, error: 'destination_ip_unroutable', details: err.code ?? err.message });
+      resolve({
+        ok: false,
+        status: 502,
+        error: 'destination_ip_unroutable',
+        details: err.code ?? err.message,
+      });
     });
     socket.connect(port, resolved.address, () => {
       socket.removeAllListeners('error');

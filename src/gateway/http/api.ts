@@ -1,6 +1,11 @@
 // The JSON API (DESIGN §2), independent of the HTTP version that carried it: the HTTP/2 and
 // HTTP/1.1 front ends both turn a request into an ApiRequest and write back the ApiResponse.
-import { API, loginRequestSchema, type ApiError, type SessionConfig } from '../../shared/protocol/session.js';
+import {
+  API,
+  loginRequestSchema,
+  type ApiError,
+  type SessionConfig,
+} from '../../shared/protocol/session.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { LoginRateLimiter } from '../auth/rate-limit.js';
 import type { TotpReplayGuard } from '../auth/totp.js';
@@ -28,11 +33,20 @@ export interface ApiDeps {
   replayGuard: TotpReplayGuard;
 }
 
-function error(status: number, code: string, message: string, extra: Partial<ApiError> = {}): ApiResponse {
+function error(
+  status: number,
+  code: string,
+  message: string,
+  extra: Partial<ApiError> = {},
+): ApiResponse {
   return { status, body: { error: code, message, ...extra } satisfies ApiError };
 }
 
-export function sessionConfig(ctx: GatewayContext, session: Session, now = Date.now()): SessionConfig {
+export function sessionConfig(
+  ctx: GatewayContext,
+  session: Session,
+  now = Date.now(),
+): SessionConfig {
   const file = ctx.settings.file;
   const splitTunnel = file.splitTunnel !== false && file.routes !== undefined;
   const pool = ctx.sessions.pool;
@@ -66,27 +80,53 @@ async function login(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promi
   const parsed = loginRequestSchema.safeParse(json);
   if (!parsed.success) {
     ctx.metrics.malformed.inc({ kind: 'json' });
-    return error(400, 'bad_request', 'expected {"username", "password", "otp"?} with a 6 to 8 digit otp');
+    return error(
+      400,
+      'bad_request',
+      'expected {"username", "password", "otp"?} with a 6 to 8 digit otp',
+    );
   }
   const { username, password, otp } = parsed.data;
   const now = Date.now();
   const gate = deps.limiter.check(req.sourceIp, username, now);
   if (!gate.allowed) {
     ctx.metrics.logins.inc({ result: 'rate-limited' });
-    ctx.audit.write({ event: 'login', user: username, sourceIp: req.sourceIp, result: 'rate-limited' });
+    ctx.audit.write({
+      event: 'login',
+      user: username,
+      sourceIp: req.sourceIp,
+      result: 'rate-limited',
+    });
     return {
-      ...error(429, 'too_many_attempts', `too many login attempts; try again in ${gate.retryAfterSeconds} s`),
+      ...error(
+        429,
+        'too_many_attempts',
+        `too many login attempts; try again in ${gate.retryAfterSeconds} s`,
+      ),
       headers: { 'retry-after': String(gate.retryAfterSeconds) },
     };
   }
-  const outcome = await authenticate(ctx.settings.users, username, password, otp, now, deps.replayGuard);
+  const outcome = await authenticate(
+    ctx.settings.users,
+    username,
+    password,
+    otp,
+    now,
+    deps.replayGuard,
+  );
   if (!outcome.ok) {
     // otp-required is only reported after the password was right; a wrong code is reported
     // exactly like a wrong password, so nothing tells which part was wrong.
     if (outcome.reason !== 'otp-required') deps.limiter.recordFailure(req.sourceIp, username, now);
     ctx.metrics.logins.inc({ result: 'failure' });
     ctx.metrics.loginFailures.inc({ reason: outcome.reason });
-    ctx.audit.write({ event: 'login', user: username, sourceIp: req.sourceIp, result: 'failure', reason: outcome.reason });
+    ctx.audit.write({
+      event: 'login',
+      user: username,
+      sourceIp: req.sourceIp,
+      result: 'failure',
+      reason: outcome.reason,
+    });
     if (outcome.reason === 'otp-required') {
       return error(401, 'otp_required', 'a one-time code is required', { otpRequired: true });
     }
@@ -94,7 +134,12 @@ async function login(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promi
   }
   deps.limiter.recordSuccess(req.sourceIp, username, now);
   try {
-    const { session, token } = ctx.sessions.create(outcome.user.name, outcome.user.groups, req.sourceIp, now);
+    const { session, token } = ctx.sessions.create(
+      outcome.user.name,
+      outcome.user.groups,
+      req.sourceIp,
+      now,
+    );
     ctx.metrics.logins.inc({ result: 'success' });
     ctx.metrics.sessions.set(ctx.sessions.size);
     ctx.audit.write({
@@ -107,7 +152,11 @@ async function login(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promi
     });
     return {
       status: 201,
-      body: { token, expiresAt: new Date(session.expiresAt).toISOString(), config: sessionConfig(ctx, session, now) },
+      body: {
+        token,
+        expiresAt: new Date(session.expiresAt).toISOString(),
+        config: sessionConfig(ctx, session, now),
+      },
     };
   } catch (err) {
     if (err instanceof PoolExhaustedError) return error(503, 'address_pool_exhausted', err.message);
@@ -115,10 +164,15 @@ async function login(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promi
   }
 }
 
-export async function handleApi(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
+export async function handleApi(
+  ctx: GatewayContext,
+  deps: ApiDeps,
+  req: ApiRequest,
+): Promise<ApiResponse> {
   const path = req.path.split('?')[0];
   if (path === API.sessions) {
-    if (req.method !== 'POST') return { ...error(405, 'method_not_allowed', 'use POST'), headers: { allow: 'POST' } };
+    if (req.method !== 'POST')
+      return { ...error(405, 'method_not_allowed', 'use POST'), headers: { allow: 'POST' } };
     return login(ctx, deps, req);
   }
   if (path === API.config || path === API.currentSession) {
@@ -130,10 +184,12 @@ export async function handleApi(ctx: GatewayContext, deps: ApiDeps, req: ApiRequ
       };
     }
     if (path === API.config) {
-      if (req.method !== 'GET') return { ...error(405, 'method_not_allowed', 'use GET'), headers: { allow: 'GET' } };
+      if (req.method !== 'GET')
+        return { ...error(405, 'method_not_allowed', 'use GET'), headers: { allow: 'GET' } };
       return { status: 200, body: sessionConfig(ctx, session) };
     }
-    if (req.method !== 'DELETE') return { ...error(405, 'method_not_allowed', 'use DELETE'), headers: { allow: 'DELETE' } };
+    if (req.method !== 'DELETE')
+      return { ...error(405, 'method_not_allowed', 'use DELETE'), headers: { allow: 'DELETE' } };
     ctx.sessions.end(session, 'logout');
     return { status: 204 };
   }

@@ -1,7 +1,13 @@
 // The HTTP/1.1 front end on the same TLS port: the JSON API, and CONNECT for TCP so that an
 // ordinary HTTPS-proxy client (curl --proxy https://gateway) reaches allowed TCP resources.
 // UDP and ICMP need HTTP/2 (extended CONNECT with capsules).
-import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  STATUS_CODES,
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import { proxyStatus, type ProxyError } from '../../shared/protocol/proxy-status.js';
 import type { GatewayContext } from '../context.js';
@@ -14,14 +20,32 @@ function writeStatus(socket: Duplex, status: number, headers: Record<string, str
   socket.write(`${lines.join('\r\n')}\r\n\r\n`);
 }
 
-function refuse(socket: Duplex, status: number, error: ProxyError, details: string, extra: Record<string, string> = {}): void {
-  writeStatus(socket, status, { 'proxy-status': proxyStatus(error, details), 'content-length': '0', connection: 'close', ...extra });
+function refuse(
+  socket: Duplex,
+  status: number,
+  error: ProxyError,
+  details: string,
+  extra: Record<string, string> = {},
+): void {
+  writeStatus(socket, status, {
+    'proxy-status': proxyStatus(error, details),
+    'content-length': '0',
+    connection: 'close',
+    ...extra,
+  });
   socket.end();
 }
 
-async function onConnect(ctx: GatewayContext, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+async function onConnect(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
   socket.on('error', () => undefined);
-  const session = ctx.sessions.authenticate(req.headers['proxy-authorization'] ?? req.headers['authorization']);
+  const session = ctx.sessions.authenticate(
+    req.headers['proxy-authorization'] ?? req.headers['authorization'],
+  );
   if (!session) {
     refuse(socket, 407, 'http_request_error', 'no valid bearer token', {
       'proxy-authenticate': 'Bearer realm="passerelle"',
@@ -48,7 +72,12 @@ async function onConnect(ctx: GatewayContext, req: IncomingMessage, socket: Dupl
   spliceTcp(socket, result.socket, result.record, () => socket.destroy());
 }
 
-async function onRequest(ctx: GatewayContext, deps: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function onRequest(
+  ctx: GatewayContext,
+  deps: ApiDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const limit = ctx.settings.file.limits.maxRequestBodyBytes;
   const chunks: Buffer[] = [];
   let size = 0;

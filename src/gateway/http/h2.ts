@@ -19,7 +19,11 @@ import { handleApi, type ApiDeps, type ApiResponse } from './api.js';
 
 function respondJson(stream: ServerHttp2Stream, response: ApiResponse): void {
   if (stream.destroyed || stream.headersSent) return;
-  const headers: OutgoingHttpHeaders = { ':status': response.status, 'cache-control': 'no-store', ...response.headers };
+  const headers: OutgoingHttpHeaders = {
+    ':status': response.status,
+    'cache-control': 'no-store',
+    ...response.headers,
+  };
   if (response.body === undefined) {
     stream.respond(headers, { endStream: true });
     return;
@@ -29,9 +33,17 @@ function respondJson(stream: ServerHttp2Stream, response: ApiResponse): void {
   stream.end(body);
 }
 
-function refuse(stream: ServerHttp2Stream, status: number, error: ProxyError, details: string): void {
+function refuse(
+  stream: ServerHttp2Stream,
+  status: number,
+  error: ProxyError,
+  details: string,
+): void {
   if (stream.destroyed || stream.headersSent) return;
-  stream.respond({ ':status': status, 'proxy-status': proxyStatus(error, details) }, { endStream: true });
+  stream.respond(
+    { ':status': status, 'proxy-status': proxyStatus(error, details) },
+    { endStream: true },
+  );
 }
 
 function readBody(stream: ServerHttp2Stream, limit: number): Promise<Buffer | 'too-large'> {
@@ -66,18 +78,28 @@ async function handleTunnel(
   headers: IncomingHttpHeaders,
 ): Promise<void> {
   const session = ctx.sessions.authenticate(
-    (headers['authorization'] as string | undefined) ?? (headers['proxy-authorization'] as string | undefined),
+    (headers['authorization'] as string | undefined) ??
+      (headers['proxy-authorization'] as string | undefined),
   );
   if (!session) {
     stream.respond(
-      { ':status': 407, 'proxy-authenticate': 'Bearer realm="passerelle"', 'proxy-status': proxyStatus('http_request_error', 'no valid bearer token') },
+      {
+        ':status': 407,
+        'proxy-authenticate': 'Bearer realm="passerelle"',
+        'proxy-status': proxyStatus('http_request_error', 'no valid bearer token'),
+      },
       { endStream: true },
     );
     return;
   }
   if (session.flows >= ctx.settings.file.limits.streamsPerSession) {
     ctx.metrics.refusedStreams.inc({ limit: 'streams-per-session' });
-    refuse(stream, 429, 'proxy_internal_error', `at most ${ctx.settings.file.limits.streamsPerSession} flows per session`);
+    refuse(
+      stream,
+      429,
+      'proxy_internal_error',
+      `at most ${ctx.settings.file.limits.streamsPerSession} flows per session`,
+    );
     return;
   }
   const protocol = headers[':protocol'] as string | undefined;
@@ -91,11 +113,18 @@ async function handleTunnel(
     }
     stream.respond({ ':status': 200 });
     track(session, stream);
-    spliceTcp(stream, result.socket, result.record, () => stream.close(constants.NGHTTP2_CONNECT_ERROR));
+    spliceTcp(stream, result.socket, result.record, () =>
+      stream.close(constants.NGHTTP2_CONNECT_ERROR),
+    );
     return;
   }
   if (protocol !== CONNECT_UDP && protocol !== CONNECT_IP) {
-    return refuse(stream, 501, 'http_request_error', `unsupported :protocol ${protocol.slice(0, 40)}`);
+    return refuse(
+      stream,
+      501,
+      'http_request_error',
+      `unsupported :protocol ${protocol.slice(0, 40)}`,
+    );
   }
   const target = parseMasquePath(protocol, (headers[':path'] as string | undefined) ?? '');
   if (target.kind === 'invalid') {
@@ -109,7 +138,14 @@ async function handleTunnel(
     if (stream.destroyed) return void result.socket.close();
     stream.respond({ ':status': 200, 'capsule-protocol': '?1' });
     track(session, stream);
-    spliceUdp(ctx, stream, result.socket, result.record, ctx.settings.file.timeouts.udpIdleSeconds * 1000, onFatal);
+    spliceUdp(
+      ctx,
+      stream,
+      result.socket,
+      result.record,
+      ctx.settings.file.timeouts.udpIdleSeconds * 1000,
+      onFatal,
+    );
     return;
   }
   const result = openIcmp(ctx, session, target.target, target.ipproto);
@@ -128,7 +164,10 @@ async function handleApiStream(
   const body = await readBody(stream, ctx.settings.file.limits.maxRequestBodyBytes);
   if (body === 'too-large') {
     ctx.metrics.malformed.inc({ kind: 'body-too-large' });
-    respondJson(stream, { status: 413, body: { error: 'payload_too_large', message: 'request body too large' } });
+    respondJson(stream, {
+      status: 413,
+      body: { error: 'payload_too_large', message: 'request body too large' },
+    });
     stream.close(constants.NGHTTP2_NO_ERROR);
     return;
   }
@@ -157,10 +196,13 @@ export function attachHttp2(ctx: GatewayContext, deps: ApiDeps, server: Http2Ser
   server.on('stream', (stream, headers) => {
     stream.on('error', () => undefined);
     const work =
-      headers[':method'] === 'CONNECT' ? handleTunnel(ctx, stream, headers) : handleApiStream(ctx, deps, stream, headers);
+      headers[':method'] === 'CONNECT'
+        ? handleTunnel(ctx, stream, headers)
+        : handleApiStream(ctx, deps, stream, headers);
     work.catch((err: Error) => {
       console.error(`gateway: internal error on a stream: ${err.stack ?? err.message}`);
-      if (!stream.headersSent && !stream.destroyed) refuse(stream, 500, 'proxy_internal_error', 'internal error');
+      if (!stream.headersSent && !stream.destroyed)
+        refuse(stream, 500, 'proxy_internal_error', 'internal error');
       else stream.close(constants.NGHTTP2_INTERNAL_ERROR);
     });
   });

@@ -9,7 +9,12 @@ import { DEFAULT_MTU, planAddresses } from './address-plan.js';
 import { GatewayError } from './gateway/errors.js';
 import { SessionClient, parseGatewayUrl, type GatewayEndpoint } from './gateway/session-client.js';
 import { parsePin, type Trust } from './gateway/tls-trust.js';
-import { NetworkSetup, checkPrivileges, recoverStale, type AppliedSetup } from './netconfig/index.js';
+import {
+  NetworkSetup,
+  checkPrivileges,
+  recoverStale,
+  type AppliedSetup,
+} from './netconfig/index.js';
 import { EngineCounters } from './stack/counters.js';
 import { IcmpRelay } from './stack/icmp-relay.js';
 import { PacketRouter, TunWriter } from './stack/packet-router.js';
@@ -94,7 +99,8 @@ export class TunnelEngine implements Engine {
   }
 
   async connect(options: ConnectOptions): Promise<void> {
-    if (this.running || this.current.kind === 'connecting') throw new Error('already connected or connecting');
+    if (this.running || this.current.kind === 'connecting')
+      throw new Error('already connected or connecting');
     this.stopping = false;
     const gateway = options.gatewayUrl;
     this.setState({ kind: 'connecting', gateway });
@@ -103,7 +109,11 @@ export class TunnelEngine implements Engine {
     let network: AppliedSetup | undefined;
     try {
       const privileges = await checkPrivileges();
-      if (!privileges.ok) throw new GatewayError('no-privileges', `${privileges.message}: the tunnel needs CAP_NET_ADMIN`);
+      if (!privileges.ok)
+        throw new GatewayError(
+          'no-privileges',
+          `${privileges.message}: the tunnel needs CAP_NET_ADMIN`,
+        );
       const endpoint = parseGatewayUrl(gateway);
       const trust: Trust = options.pin
         ? { kind: 'pin', sha256: parsePin(options.pin) }
@@ -114,13 +124,16 @@ export class TunnelEngine implements Engine {
       await client.open();
       const login = await client.login(options.username, options.password, options.otp);
       const config = login.config;
-      const gatewayIp = isIPv4(endpoint.host) ? endpoint.host : (await lookup(endpoint.host, { family: 4 })).address;
+      const gatewayIp = isIPv4(endpoint.host)
+        ? endpoint.host
+        : (await lookup(endpoint.host, { family: 4 })).address;
 
       const tunName = options.tunName ?? 'passerelle0';
       const stateDir = this.engineOptions.stateDir;
       // A previous engine killed without cleaning up leaves its routes: revert them first.
       const recovery = await recoverStale(stateDir);
-      for (const error of recovery.errors) this.log('warn', `recovering a previous session: ${error.message}`);
+      for (const error of recovery.errors)
+        this.log('warn', `recovering a previous session: ${error.message}`);
       tun = openTun({ name: tunName, batch: 128 });
       const plan = planAddresses(config);
       network = await new NetworkSetup({ stateDir, log: (m) => this.log('info', m) }).apply({
@@ -144,23 +157,54 @@ export class TunnelEngine implements Engine {
         open: (host, port) => live().connectTcp(host, port),
       });
       await tcp.listen();
-      const udp = new UdpFlows(writer, this.counters, (host, port) => live().connectUdp(host, port), config.timeouts.udpIdleSeconds * 1000);
-      const icmp = new IcmpRelay(writer, this.counters, () => live().connectIp(), parseIPv4(plan.address));
+      const udp = new UdpFlows(
+        writer,
+        this.counters,
+        (host, port) => live().connectUdp(host, port),
+        config.timeouts.udpIdleSeconds * 1000,
+      );
+      const icmp = new IcmpRelay(
+        writer,
+        this.counters,
+        () => live().connectIp(),
+        parseIPv4(plan.address),
+      );
       const router = new PacketRouter({ tcp, udp, icmp }, writer, this.counters);
       tun.onPackets((packets) => router.onPackets(packets));
 
       const statsTimer = setInterval(() => this.events.emit('stats', this.stats()), 1000);
       statsTimer.unref();
-      this.running = { endpoint, trust, options, client, config, tun, network, tcp, udp, icmp, statsTimer };
+      this.running = {
+        endpoint,
+        trust,
+        options,
+        client,
+        config,
+        tun,
+        network,
+        tcp,
+        udp,
+        icmp,
+        statsTimer,
+      };
       this.watch(client);
-      this.setState({ kind: 'connected', gateway, intranetIp: config.intranetIp, since: Date.now() });
-      this.log('info', `connected to ${gateway} as ${options.username}${config.intranetIp ? `, intranet IP ${config.intranetIp}` : ''}`);
+      this.setState({
+        kind: 'connected',
+        gateway,
+        intranetIp: config.intranetIp,
+        since: Date.now(),
+      });
+      this.log(
+        'info',
+        `connected to ${gateway} as ${options.username}${config.intranetIp ? `, intranet IP ${config.intranetIp}` : ''}`,
+      );
     } catch (err) {
       await network?.undo().catch((e: Error) => this.log('error', `undo failed: ${e.message}`));
       tun?.close();
       await client?.logout().catch(() => undefined);
       client?.close();
-      const error = err instanceof GatewayError ? err : new GatewayError(classify(err), (err as Error).message);
+      const error =
+        err instanceof GatewayError ? err : new GatewayError(classify(err), (err as Error).message);
       this.setState({ kind: 'error', gateway, reason: error.reason, message: error.message });
       throw error;
     }
@@ -197,20 +241,35 @@ export class TunnelEngine implements Engine {
         } catch (err) {
           if (!(err instanceof GatewayError) || err.reason !== 'bad-credentials') throw err;
           // The session ended meanwhile (gateway restart, expiry): log in again.
-          running.config = (await client.login(running.options.username, running.options.password, undefined)).config;
+          running.config = (
+            await client.login(running.options.username, running.options.password, undefined)
+          ).config;
         }
         if (this.stopping || this.running !== running) return client.close();
         running.client.close();
         running.client = client;
         this.watch(client);
-        this.setState({ kind: 'connected', gateway: running.options.gatewayUrl, intranetIp: running.config.intranetIp, since: Date.now() });
+        this.setState({
+          kind: 'connected',
+          gateway: running.options.gatewayUrl,
+          intranetIp: running.config.intranetIp,
+          since: Date.now(),
+        });
         this.log('info', 'reconnected');
       } catch (err) {
         client.close();
-        if (err instanceof GatewayError && (err.reason === 'bad-credentials' || err.reason === 'untrusted-certificate')) {
+        if (
+          err instanceof GatewayError &&
+          (err.reason === 'bad-credentials' || err.reason === 'untrusted-certificate')
+        ) {
           this.log('error', err.message);
           await this.disconnect();
-          this.setState({ kind: 'error', gateway: running.options.gatewayUrl, reason: err.reason, message: err.message });
+          this.setState({
+            kind: 'error',
+            gateway: running.options.gatewayUrl,
+            reason: err.reason,
+            message: err.message,
+          });
           return;
         }
         this.reconnect(attempt + 1, (err as Error).message);

@@ -52,7 +52,7 @@ export function parseCidr(text: string, allowHostBits = false): Cidr {
 }
 
 export function cidrContains(cidr: Cidr, address: number): boolean {
-  return ((address & cidr.mask) >>> 0) === cidr.network;
+  return (address & cidr.mask) >>> 0 === cidr.network;
 }
 
 export function formatCidr(cidr: Cidr): string {

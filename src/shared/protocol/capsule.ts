@@ -12,7 +12,8 @@ export const CAPSULE_ROUTE_ADVERTISEMENT = 0x03;
 export const VARINT_MAX = 2 ** 62 - 1;
 
 export function varintLength(value: number): 1 | 2 | 4 | 8 {
-  if (value < 0 || !Number.isSafeInteger(value)) throw new RangeError(`varint out of range: ${value}`);
+  if (value < 0 || !Number.isSafeInteger(value))
+    throw new RangeError(`varint out of range: ${value}`);
   if (value < 64) return 1;
   if (value < 16384) return 2;
   if (value < 1073741824) return 4;
@@ -41,7 +42,10 @@ export function writeVarint(target: Buffer, offset: number, value: number): numb
 }
 
 /** Reads a varint at `offset`; undefined when the buffer ends before it does. */
-export function readVarint(source: Buffer, offset: number): { value: number; next: number } | undefined {
+export function readVarint(
+  source: Buffer,
+  offset: number,
+): { value: number; next: number } | undefined {
   if (offset >= source.length) return undefined;
   const first = source[offset] as number;
   const length = 1 << (first >> 6);
@@ -119,7 +123,9 @@ export class CapsuleParser {
       const length = readVarint(data, type.next);
       if (!length) break;
       if (length.value > this.maxLength) {
-        throw new CapsuleError(`capsule of ${length.value} bytes exceeds the limit of ${this.maxLength}`);
+        throw new CapsuleError(
+          `capsule of ${length.value} bytes exceeds the limit of ${this.maxLength}`,
+        );
       }
       const end = length.next + length.value;
       if (end > data.length) break;

@@ -40,7 +40,8 @@ export function parseMasquePath(protocol: string, path: string): MasqueTarget {
     if (!/^\d{1,5}$/.test(second) || Number(second) < 1 || Number(second) > 65535) {
       return { kind: 'invalid', reason: `bad target port ${JSON.stringify(second)}` };
     }
-    if (first.length === 0 || first.length > 253) return { kind: 'invalid', reason: 'bad target host' };
+    if (first.length === 0 || first.length > 253)
+      return { kind: 'invalid', reason: 'bad target host' };
     return { kind: 'udp', host: first, port: Number(second) };
   }
   if (protocol === CONNECT_IP && parts[3] === 'ip') {

@@ -14,7 +14,9 @@ export type ProxyError =
 export const PROXY_NAME = 'passerelle';
 
 export function proxyStatus(error: ProxyError, details?: string): string {
-  const detail = details ? `; details=${JSON.stringify(details.replace(/[^\x20-\x7e]/g, '?'))}` : '';
+  const detail = details
+    ? `; details=${JSON.stringify(details.replace(/[^\x20-\x7e]/g, '?'))}`
+    : '';
   return `${PROXY_NAME}; error=${error}${detail}`;
 }
 

@@ -19,7 +19,12 @@ import {
   type LoginResponse,
   type SessionConfig,
 } from '../../../shared/protocol/session.js';
-import { CONNECT_IP, CONNECT_UDP, connectIpPath, connectUdpPath } from '../../../shared/protocol/masque.js';
+import {
+  CONNECT_IP,
+  CONNECT_UDP,
+  connectIpPath,
+  connectUdpPath,
+} from '../../../shared/protocol/masque.js';
 import { parseProxyError } from '../../../shared/protocol/proxy-status.js';
 import { GatewayError } from './errors.js';
 import { fingerprintOf, pinMatches, systemCaList, type Trust } from './tls-trust.js';
@@ -38,7 +43,11 @@ export function parseGatewayUrl(text: string): GatewayEndpoint {
   } catch {
     throw new GatewayError('protocol', `"${text}" is not a gateway address (https://host[:port])`);
   }
-  if (url.protocol !== 'https:') throw new GatewayError('protocol', `the gateway address must use https:// (got ${url.protocol})`);
+  if (url.protocol !== 'https:')
+    throw new GatewayError(
+      'protocol',
+      `the gateway address must use https:// (got ${url.protocol})`,
+    );
   const host = url.hostname.replace(/^\[|\]$/g, '');
   return { host, port: url.port ? Number(url.port) : 443, url: `https://${url.host}` };
 }
@@ -89,7 +98,11 @@ export class SessionClient extends EventEmitter {
     });
     await new Promise<void>((resolve, reject) => {
       session.once('connect', () => resolve());
-      session.once('error', (err) => reject(new GatewayError('gateway-unreachable', `HTTP/2 to the gateway failed: ${err.message}`)));
+      session.once('error', (err) =>
+        reject(
+          new GatewayError('gateway-unreachable', `HTTP/2 to the gateway failed: ${err.message}`),
+        ),
+      );
     });
     session.setLocalWindowSize(connectionWindow);
     session.on('error', () => undefined);
@@ -118,11 +131,21 @@ export class SessionClient extends EventEmitter {
       });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new GatewayError('gateway-unreachable', `no answer from ${endpoint.host}:${endpoint.port} within ${connectTimeoutMs / 1000} s`));
+        reject(
+          new GatewayError(
+            'gateway-unreachable',
+            `no answer from ${endpoint.host}:${endpoint.port} within ${connectTimeoutMs / 1000} s`,
+          ),
+        );
       }, connectTimeoutMs);
       socket.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new GatewayError('gateway-unreachable', `cannot reach the gateway ${endpoint.host}:${endpoint.port}: ${err.code ?? err.message}`));
+        reject(
+          new GatewayError(
+            'gateway-unreachable',
+            `cannot reach the gateway ${endpoint.host}:${endpoint.port}: ${err.code ?? err.message}`,
+          ),
+        );
       });
       socket.once('secureConnect', () => {
         clearTimeout(timer);
@@ -133,13 +156,23 @@ export class SessionClient extends EventEmitter {
           reject(new GatewayError('untrusted-certificate', message, fingerprint));
         };
         if (trust.kind === 'pin') {
-          if (!pinMatches(cert, trust.sha256)) return fail(`the gateway's certificate (sha256 ${fingerprint}) does not match the pinned fingerprint`);
+          if (!pinMatches(cert, trust.sha256))
+            return fail(
+              `the gateway's certificate (sha256 ${fingerprint}) does not match the pinned fingerprint`,
+            );
         } else if (!socket.authorized) {
-          return fail(`the gateway's certificate is not trusted (${String(socket.authorizationError)}); sha256 fingerprint ${fingerprint}`);
+          return fail(
+            `the gateway's certificate is not trusted (${String(socket.authorizationError)}); sha256 fingerprint ${fingerprint}`,
+          );
         }
         if (socket.alpnProtocol !== 'h2') {
           socket.destroy();
-          return reject(new GatewayError('protocol', 'the server did not offer HTTP/2: is this a Passerelle gateway?'));
+          return reject(
+            new GatewayError(
+              'protocol',
+              'the server did not offer HTTP/2: is this a Passerelle gateway?',
+            ),
+          );
         }
         socket.removeAllListeners('error');
         resolve(socket);
@@ -148,11 +181,16 @@ export class SessionClient extends EventEmitter {
   }
 
   private requireSession(): ClientHttp2Session {
-    if (!this.session || this.session.closed) throw new GatewayError('gateway-unreachable', 'not connected to the gateway');
+    if (!this.session || this.session.closed)
+      throw new GatewayError('gateway-unreachable', 'not connected to the gateway');
     return this.session;
   }
 
-  private async json(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  private async json(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: unknown }> {
     const session = this.requireSession();
     const headers: Record<string, string> = { ':method': method, ':path': path };
     if (this.token) headers['authorization'] = `Bearer ${this.token}`;
@@ -170,23 +208,37 @@ export class SessionClient extends EventEmitter {
         try {
           resolve({ status, body: text ? (JSON.parse(text) as unknown) : undefined });
         } catch {
-          reject(new GatewayError('protocol', `the gateway answered ${method} ${path} with something that is not JSON`));
+          reject(
+            new GatewayError(
+              'protocol',
+              `the gateway answered ${method} ${path} with something that is not JSON`,
+            ),
+          );
         }
       });
     });
   }
 
   async login(username: string, password: string, otp?: string): Promise<LoginResponse> {
-    const answer = await this.json('POST', API.sessions, { username, password, ...(otp ? { otp } : {}) });
+    const answer = await this.json('POST', API.sessions, {
+      username,
+      password,
+      ...(otp ? { otp } : {}),
+    });
     if (answer.status === 201) {
       const parsed = loginResponseSchema.safeParse(answer.body);
-      if (!parsed.success) throw new GatewayError('protocol', 'the gateway sent a login answer this client does not understand');
+      if (!parsed.success)
+        throw new GatewayError(
+          'protocol',
+          'the gateway sent a login answer this client does not understand',
+        );
       this.token = parsed.data.token;
       return parsed.data;
     }
     const error = apiErrorSchema.safeParse(answer.body);
     const message = error.success ? error.data.message : `login failed with HTTP ${answer.status}`;
-    if (answer.status === 401 && error.success && error.data.otpRequired) throw new GatewayError('otp-required', message);
+    if (answer.status === 401 && error.success && error.data.otpRequired)
+      throw new GatewayError('otp-required', message);
     if (answer.status === 401) throw new GatewayError('bad-credentials', message);
     if (answer.status === 429) throw new GatewayError('rate-limited', message);
     throw new GatewayError('protocol', message);
@@ -203,9 +255,11 @@ export class SessionClient extends EventEmitter {
 
   async fetchConfig(): Promise<SessionConfig> {
     const answer = await this.json('GET', API.config);
-    if (answer.status === 401) throw new GatewayError('bad-credentials', 'the session is no longer valid');
+    if (answer.status === 401)
+      throw new GatewayError('bad-credentials', 'the session is no longer valid');
     const parsed = sessionConfigSchema.safeParse(answer.body);
-    if (answer.status !== 200 || !parsed.success) throw new GatewayError('protocol', `GET ${API.config} failed (${answer.status})`);
+    if (answer.status !== 200 || !parsed.success)
+      throw new GatewayError('protocol', `GET ${API.config} failed (${answer.status})`);
     return parsed.data;
   }
 
@@ -221,16 +275,24 @@ export class SessionClient extends EventEmitter {
    */
   private tunnel(headers: Record<string, string>): OpenedTunnel {
     const session = this.requireSession();
-    const stream = session.request({ ...headers, authorization: `Bearer ${this.token ?? ''}` }, { endStream: false });
+    const stream = session.request(
+      { ...headers, authorization: `Bearer ${this.token ?? ''}` },
+      { endStream: false },
+    );
     stream.on('error', () => undefined);
     const answer = new Promise<TunnelAnswer>((resolve) => {
-      const onClose = () => resolve({ ok: false, status: 0, error: `stream reset (${stream.rstCode})` });
+      const onClose = () =>
+        resolve({ ok: false, status: 0, error: `stream reset (${stream.rstCode})` });
       stream.once('close', onClose);
       stream.once('response', (h: IncomingHttpHeaders) => {
         stream.off('close', onClose);
         const status = Number(h[':status']);
         if (status >= 200 && status < 300) return resolve({ ok: true, stream });
-        resolve({ ok: false, status, error: parseProxyError(h['proxy-status'] as string | undefined) });
+        resolve({
+          ok: false,
+          status,
+          error: parseProxyError(h['proxy-status'] as string | undefined),
+        });
         stream.close(constants.NGHTTP2_CANCEL);
       });
     });

@@ -5,7 +5,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { rootCertificates, type PeerCertificate } from 'node:tls';
 
-export type Trust = { kind: 'system' } | { kind: 'ca'; pem: string } | { kind: 'pin'; sha256: Buffer };
+export type Trust =
+  { kind: 'system' } | { kind: 'ca'; pem: string } | { kind: 'pin'; sha256: Buffer };
 
 const SYSTEM_BUNDLES = [
   '/etc/ssl/certs/ca-certificates.crt', // Debian, Ubuntu
@@ -22,7 +23,10 @@ export function systemCaList(): string[] {
 /** Parses "sha256:<64 hex>" (colons allowed) or "sha256:<base64>". */
 export function parsePin(text: string): Buffer {
   const match = /^sha256:(.+)$/i.exec(text.trim());
-  if (!match) throw new Error(`a pin looks like sha256:AB:CD:… (64 hex digits) or sha256:<base64>; got "${text}"`);
+  if (!match)
+    throw new Error(
+      `a pin looks like sha256:AB:CD:… (64 hex digits) or sha256:<base64>; got "${text}"`,
+    );
   const value = (match[1] as string).trim();
   const hex = value.replace(/:/g, '');
   if (/^[0-9a-f]{64}$/i.test(hex)) return Buffer.from(hex, 'hex');

@@ -95,7 +95,8 @@ export class PacketRouter {
       case IP_PROTOCOL.ICMP: {
         const icmp = parseIcmp(packet, ip, this.icmp);
         if (typeof icmp === 'string') return this.counters.drop(`icmp-${icmp}`);
-        if (icmp.type !== ICMP_TYPE.ECHO_REQUEST) return this.counters.drop('icmp-not-echo-request');
+        if (icmp.type !== ICMP_TYPE.ECHO_REQUEST)
+          return this.counters.drop('icmp-not-echo-request');
         return this.handlers.icmp.onEchoRequest(packet, ip, icmp);
       }
       default:

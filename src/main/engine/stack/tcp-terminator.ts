@@ -79,10 +79,14 @@ export class TcpTerminator {
   /** Starts the listener on A (A must be assigned to the TUN by then). */
   async listen(): Promise<void> {
     // allowHalfOpen: an application may shut down its sending side and still read.
-    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.onAccept(socket));
+    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
+      this.onAccept(socket),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: numberToIp(this.options.address), port: 0, backlog: 4096 }, () => resolve());
+      server.listen({ host: numberToIp(this.options.address), port: 0, backlog: 4096 }, () =>
+        resolve(),
+      );
     });
     this.server = server;
     this.listenerPort = (server.address() as AddressInfo).port;
@@ -109,7 +113,14 @@ export class TcpTerminator {
       // The listener talking to the application: A:L → B:n becomes D:q → A:p.
       const flow = this.byNat[tcp.destinationPort];
       if (!flow) return this.options.counters.drop('tcp-unknown-nat-port');
-      rewriteTcpEndpoints(packet, ip.headerLength, flow.destination, flow.destinationPort, flow.appAddress, flow.appPort);
+      rewriteTcpEndpoints(
+        packet,
+        ip.headerLength,
+        flow.destination,
+        flow.destinationPort,
+        flow.appAddress,
+        flow.appPort,
+      );
       sink.send(packet);
       return;
     }
@@ -130,7 +141,14 @@ export class TcpTerminator {
       if (tcp.rst) this.finish(flow, true);
       return;
     }
-    rewriteTcpEndpoints(packet, ip.headerLength, spareAddress, flow.natPort, address, this.listenerPort);
+    rewriteTcpEndpoints(
+      packet,
+      ip.headerLength,
+      spareAddress,
+      flow.natPort,
+      address,
+      this.listenerPort,
+    );
     sink.send(packet);
   }
 
@@ -175,7 +193,11 @@ export class TcpTerminator {
     }
     if (!answer.ok) {
       // Policy or target said no: "connection refused". No route or no answer: unreachable.
-      const unreachable = answer.error === 'destination_ip_unroutable' || answer.error === 'connection_timeout' || answer.error === 'dns_error' || answer.status === 0;
+      const unreachable =
+        answer.error === 'destination_ip_unroutable' ||
+        answer.error === 'connection_timeout' ||
+        answer.error === 'dns_error' ||
+        answer.status === 0;
       return this.refuse(flow, unreachable ? 'unreachable' : 'refused');
     }
     clearTimeout(flow.timer);
@@ -183,11 +205,19 @@ export class TcpTerminator {
     flow.stream = answer.stream;
     answer.stream.once('close', () => {
       // The gateway side is gone: if the application's connection is still up, reset it.
-      if (flow.socket && !flow.socket.destroyed && answer.stream.rstCode) flow.socket.resetAndDestroy();
+      if (flow.socket && !flow.socket.destroyed && answer.stream.rstCode)
+        flow.socket.resetAndDestroy();
     });
     const syn = flow.syn as Buffer;
     flow.syn = null;
-    rewriteTcpEndpoints(syn, flow.synHeaderLength, this.options.spareAddress, flow.natPort, this.options.address, this.listenerPort);
+    rewriteTcpEndpoints(
+      syn,
+      flow.synHeaderLength,
+      this.options.spareAddress,
+      flow.natPort,
+      this.options.address,
+      this.listenerPort,
+    );
     this.options.sink.send(syn);
   }
 

@@ -21,7 +21,10 @@ import {
 import type { TunnelAnswer } from '../gateway/session-client.js';
 import type { EngineCounters, PacketSink } from './counters.js';
 
-export type UdpOpener = (host: string, port: number) => { stream: ClientHttp2Stream; answer: Promise<TunnelAnswer> };
+export type UdpOpener = (
+  host: string,
+  port: number,
+) => { stream: ClientHttp2Stream; answer: Promise<TunnelAnswer> };
 
 interface UdpFlow {
   key: string;
@@ -75,7 +78,10 @@ export class UdpFlows {
     answer.then((result) => {
       if (result.ok) return;
       // Refused by policy: "administratively prohibited"; otherwise the port is unreachable.
-      const code = result.status === 403 ? UNREACHABLE_CODE.ADMINISTRATIVELY_PROHIBITED : UNREACHABLE_CODE.PORT;
+      const code =
+        result.status === 403
+          ? UNREACHABLE_CODE.ADMINISTRATIVELY_PROHIBITED
+          : UNREACHABLE_CODE.PORT;
       const error = buildIcmpUnreachable(flow.first, flow.destination, code);
       if (error) this.sink.send(error);
       this.close(flow);

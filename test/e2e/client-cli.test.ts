@@ -1,0 +1,81 @@
+// The headless client's errors: each failure says what went wrong and exits with its own code.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGatewayLab, type GatewayLab } from '../lab/gateway-lab.js';
+import { CLIENT_CLI, startClient } from '../lab/client-runner.js';
+
+describe('passerelle connect errors', () => {
+  let g: GatewayLab;
+  beforeAll(async () => {
+    g = await createGatewayLab({ tag: 'cc' });
+  }, 60_000);
+  afterAll(async () => {
+    await g?.down();
+  });
+
+  it('bad credentials: exit 3, without saying which part was wrong', async () => {
+    const c = startClient(g, { password: 'wrong-password' });
+    expect(await c.exited).toBe(3);
+    expect(c.states().at(-1)).toMatchObject({
+      kind: 'error',
+      reason: 'bad-credentials',
+      message: 'wrong user name, password or one-time code',
+    });
+  });
+
+  it('untrusted certificate: exit 4, with the fingerprint', async () => {
+    const c = startClient(g, { trust: 'none' });
+    expect(await c.exited).toBe(4);
+    const last = c.states().at(-1) as unknown as { reason: string; message: string };
+    expect(last.reason).toBe('untrusted-certificate');
+    expect(last.message).toContain(g.pki.fingerprint);
+  });
+
+  it('a matching pin is trusted, a wrong one is not', async () => {
+    const ok = startClient(g, {
+      trust: 'none',
+      extraArgs: ['--pin', `sha256:${g.pki.fingerprint}`],
+    });
+    await ok.waitForState('connected');
+    ok.child.kill('SIGTERM');
+    expect(await ok.exited).toBe(0);
+    const wrong = startClient(g, {
+      trust: 'none',
+      extraArgs: ['--pin', `sha256:${'00'.repeat(32)}`],
+    });
+    expect(await wrong.exited).toBe(4);
+  });
+
+  it('unreachable gateway: exit 5', async () => {
+    const r = await g.lab.exec(g.lab.client, [
+      'sh',
+      '-c',
+      `echo pw | node ${CLIENT_CLI} connect https://198.19.0.1:4443 --user alice --ca ${g.pki.caCert} --json`,
+    ]);
+    expect(r.code).toBe(5);
+    expect(r.stdout).toMatch(/gateway-unreachable/);
+    expect(r.stdout).toMatch(/ECONNREFUSED/);
+  });
+
+  it('missing privileges: exit 6 with a clear message', async () => {
+    const r = await g.lab.exec(g.lab.client, [
+      'setpriv',
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      '--inh-caps=-all',
+      '--bounding-set=-net_admin',
+      // A pin rather than --ca: the lab's files are readable by root only.
+      'sh',
+      '-c',
+      `echo pw | node ${CLIENT_CLI} connect ${g.url} --user alice --pin sha256:${g.pki.fingerprint} --json`,
+    ]);
+    expect(r.code).toBe(6);
+    expect(r.stdout).toMatch(/CAP_NET_ADMIN/);
+  });
+
+  it('usage errors: exit 2', async () => {
+    const r = await g.lab.exec(g.lab.client, ['node', CLIENT_CLI, 'connect']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/usage: passerelle connect URL --user NAME/);
+  });
+});
