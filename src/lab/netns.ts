@@ -176,7 +176,7 @@ export async function createLab(options: LabOptions = {}): Promise<Lab> {
 
 /** Resolves once `predicate` is true, polling; rejects after `timeoutMs`. */
 export async function waitFor(
-  what: string,
+  what: string | (() => string),
   predicate: () => Promise<boolean> | boolean,
   timeoutMs = 10_000,
 ): Promise<void> {
@@ -184,7 +184,7 @@ export async function waitFor(
   for (;;) {
     if (await predicate()) return;
     if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
