@@ -81,10 +81,16 @@ async function main(): Promise<number> {
     console.log(bold('1. The lab'));
     g = await createGatewayLab({ tag: 'demo' });
     console.log(`   client namespace   ${g.lab.client}: ${LAB.clientPublic}`);
-    console.log(`   gateway namespace  ${g.lab.gateway}: ${LAB.gatewayPublic} (public), ${LAB.gatewayPrivate} (intranet)`);
-    console.log(`   intranet namespace ${g.lab.intranet}: web ${LAB.web}, DNS ${LAB.dns}, denied ${LAB.denied}`);
+    console.log(
+      `   gateway namespace  ${g.lab.gateway}: ${LAB.gatewayPublic} (public), ${LAB.gatewayPrivate} (intranet)`,
+    );
+    console.log(
+      `   intranet namespace ${g.lab.intranet}: web ${LAB.web}, DNS ${LAB.dns}, denied ${LAB.denied}`,
+    );
     console.log(`   gateway on ${g.url}, certificate sha256 ${g.pki.fingerprint}`);
-    console.log('   policy: alice (staff) may reach web (tcp 80), dns and ping; nothing in 198.18.1.0/24');
+    console.log(
+      '   policy: alice (staff) may reach web (tcp 80), dns and ping; nothing in 198.18.1.0/24',
+    );
 
     console.log(bold('\n2. passerelle connect, as alice'));
     client = startClient(g, { user: 'alice' });
@@ -101,7 +107,8 @@ async function main(): Promise<number> {
       if (!ok) failures++;
       console.log(`   [${ok ? 'ok' : 'FAILED'}] ${step.title} (${Date.now() - started} ms)`);
       console.log(`      $ ${step.argv.join(' ')}`);
-      for (const line of `${r.stdout}${r.stderr}`.trim().split('\n').slice(0, 4)) console.log(`      ${line}`);
+      for (const line of `${r.stdout}${r.stderr}`.trim().split('\n').slice(0, 4))
+        console.log(`      ${line}`);
     }
 
     console.log(bold('\n4. Disconnect and clean up'));
@@ -109,7 +116,9 @@ async function main(): Promise<number> {
     await client.exited;
     client = undefined;
     const route = await g.lab.exec(g.lab.client, ['ip', 'route', 'get', LAB.web]);
-    console.log(`   after disconnect the intranet is ${route.code === 0 ? 'STILL routed' : 'unreachable again'}`);
+    console.log(
+      `   after disconnect the intranet is ${route.code === 0 ? 'STILL routed' : 'unreachable again'}`,
+    );
     await cleanup();
     console.log('   namespaces removed');
     console.log(failures === 0 ? '\nEverything worked.' : `\n${failures} step(s) failed.`);
