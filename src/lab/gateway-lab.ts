@@ -71,6 +71,8 @@ export async function writeUsers(dir: string): Promise<void> {
 export async function createGatewayLab(options: {
   tag: string;
   extraConfig?: string;
+  /** A whole configuration instead of the example (benchmarks need other resources). */
+  config?: string;
 }): Promise<GatewayLab> {
   const lab = await createLab({ tag: options.tag });
   const dir = mkdtempSync(join(tmpdir(), 'passerelle-lab-'));
@@ -80,7 +82,7 @@ export async function createGatewayLab(options: {
     const pki = makePki(dir, LAB.gatewayPublic);
     await writeUsers(dir);
     const configPath = join(dir, 'gateway.yaml');
-    writeFileSync(configPath, exampleConfig(options.extraConfig));
+    writeFileSync(configPath, options.config ?? exampleConfig(options.extraConfig));
 
     const server = join(ROOT, 'dist/lab/intranet-server.js');
     const services = [

@@ -76,6 +76,15 @@ describe('engine in the lab', () => {
     expect(r.stdout.trim()).toBe('1000 200');
   }, 120_000);
 
+  it('serves 3,000 back-to-back short connections (ab) without a single reset', async () => {
+    // ab reuses source ports at once (the server closes first, so its side keeps no
+    // TIME_WAIT): each reuse must become a new flow, never land on the old mapping.
+    const r = await sh(['ab', '-q', '-n', '3000', '-c', '20', `http://${LAB.web}/`], 90_000);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/Complete requests:\s+3000/);
+    expect(r.stdout).toMatch(/Failed requests:\s+0/);
+  }, 120_000);
+
   it('refuses a denied destination at once with "connection refused"', async () => {
     const started = Date.now();
     const r = await sh(['curl', '-sS', '--max-time', '10', `http://${LAB.denied}/`]);

@@ -175,6 +175,8 @@ export class SessionClient extends EventEmitter {
           );
         }
         socket.removeAllListeners('error');
+        // Small frames (a ping, a request line) must not wait for Nagle's algorithm.
+        socket.setNoDelay(true);
         resolve(socket);
       });
     });

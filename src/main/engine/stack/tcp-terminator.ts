@@ -17,7 +17,7 @@ import {
 } from '../../../shared/packet/index.js';
 import type { TunnelAnswer } from '../gateway/session-client.js';
 import type { EngineCounters, PacketSink } from './counters.js';
-import { NatPortPool } from './nat-ports.js';
+import { NatSlots, slotListener, slotOf, slotPort } from './nat-ports.js';
 
 /** Opens the CONNECT stream for a flow (the session client, or a new one after reconnect). */
 export type TcpOpener = (host: string, port: number) => Promise<TunnelAnswer>;
@@ -36,7 +36,10 @@ interface TcpFlow {
   appPort: number;
   destination: number;
   destinationPort: number;
+  /** The (listener, NAT port) pair of this flow; see nat-ports.ts. */
+  slot: number;
   natPort: number;
+  listenerPort: number;
   state: FlowState;
   syn: Buffer | null;
   synHeaderLength: number;
@@ -60,40 +63,44 @@ export interface TcpTerminatorOptions {
   sink: PacketSink;
   counters: EngineCounters;
   open: TcpOpener;
-  ports?: NatPortPool;
+  /** How many listeners (each multiplies the NAT pairs); 4 by default. */
+  listeners?: number;
 }
 
 export class TcpTerminator {
   private readonly byApp = new Map<number, TcpFlow>();
-  private readonly byNat: (TcpFlow | undefined)[] = new Array(65_536);
-  private readonly ports: NatPortPool;
-  private server: Server | undefined;
-  private listenerPort = 0;
+  private readonly bySlot: (TcpFlow | undefined)[];
+  private readonly slots: NatSlots;
+  private readonly servers: Server[] = [];
+  private listenerPorts: number[] = [];
   opener: TcpOpener;
 
   constructor(private readonly options: TcpTerminatorOptions) {
-    this.ports = options.ports ?? new NatPortPool();
+    this.slots = new NatSlots(options.listeners ?? 4);
+    this.bySlot = new Array(this.slots.capacity);
     this.opener = options.open;
   }
 
-  /** Starts the listener on A (A must be assigned to the TUN by then). */
+  /** Starts the listeners on A (A must be assigned to the TUN by then). */
   async listen(): Promise<void> {
-    // allowHalfOpen: an application may shut down its sending side and still read.
-    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
-      this.onAccept(socket),
-    );
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: numberToIp(this.options.address), port: 0, backlog: 4096 }, () =>
-        resolve(),
+    for (let index = 0; index < this.slots.listeners; index++) {
+      // allowHalfOpen: an application may shut down its sending side and still read.
+      const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
+        this.onAccept(socket, index),
       );
-    });
-    this.server = server;
-    this.listenerPort = (server.address() as AddressInfo).port;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: numberToIp(this.options.address), port: 0, backlog: 4096 }, () =>
+          resolve(),
+        );
+      });
+      this.servers.push(server);
+      this.listenerPorts.push((server.address() as AddressInfo).port);
+    }
   }
 
-  get port(): number {
-    return this.listenerPort;
+  get ports(): readonly number[] {
+    return this.listenerPorts;
   }
 
   private key(destination: number, appPort: number): number {
@@ -109,9 +116,12 @@ export class TcpTerminator {
   /** One TCP packet read from the TUN, its IPv4 and TCP headers parsed. */
   onPacket(packet: Buffer, ip: Ipv4Header, tcp: TcpHeader): void {
     const { address, spareAddress, sink } = this.options;
-    if (ip.destination === spareAddress && tcp.sourcePort === this.listenerPort) {
-      // The listener talking to the application: A:L → B:n becomes D:q → A:p.
-      const flow = this.byNat[tcp.destinationPort];
+    const listener =
+      ip.destination === spareAddress ? this.listenerPorts.indexOf(tcp.sourcePort) : -1;
+    if (listener !== -1) {
+      // A listener talking to the application: A:L → B:n becomes D:q → A:p.
+      const slot = slotOf(listener, tcp.destinationPort);
+      const flow = slot === -1 ? undefined : this.bySlot[slot];
       if (!flow) return this.options.counters.drop('tcp-unknown-nat-port');
       rewriteTcpEndpoints(
         packet,
@@ -124,7 +134,14 @@ export class TcpTerminator {
       sink.send(packet);
       return;
     }
-    const flow = this.find(ip, tcp);
+    let flow = this.find(ip, tcp);
+    if (flow?.state === FlowState.Closing && tcp.syn && !tcp.ack) {
+      // The application reuses a source port right after a close (its side has no TIME_WAIT
+      // when the server closed first): a new connection, on a fresh NAT pair. The old
+      // mapping lingers for the listener's last packets.
+      this.unlink(flow);
+      flow = undefined;
+    }
     if (!flow) {
       if (tcp.syn && !tcp.ack && !tcp.rst) return this.startFlow(packet, ip, tcp);
       // A segment of a connection we do not know (say, from before a restart): reset it,
@@ -147,14 +164,14 @@ export class TcpTerminator {
       spareAddress,
       flow.natPort,
       address,
-      this.listenerPort,
+      flow.listenerPort,
     );
     sink.send(packet);
   }
 
   private startFlow(packet: Buffer, ip: Ipv4Header, tcp: TcpHeader): void {
-    const natPort = this.ports.take();
-    if (natPort === undefined) {
+    const slot = this.slots.take();
+    if (slot === undefined) {
       this.options.counters.drop('tcp-nat-ports-exhausted');
       const reset = buildTcpReset(packet);
       if (reset) this.options.sink.send(reset);
@@ -166,7 +183,9 @@ export class TcpTerminator {
       appPort: tcp.sourcePort,
       destination: ip.destination,
       destinationPort: tcp.destinationPort,
-      natPort,
+      slot,
+      natPort: slotPort(slot),
+      listenerPort: this.listenerPorts[slotListener(slot)] as number,
       state: FlowState.Pending,
       syn: Buffer.from(packet.subarray(0, ip.totalLength)),
       synHeaderLength: ip.headerLength,
@@ -176,7 +195,7 @@ export class TcpTerminator {
       timer: undefined,
     };
     this.byApp.set(key, flow);
-    this.byNat[natPort] = flow;
+    this.bySlot[slot] = flow;
     this.options.counters.opened('tcp');
     flow.timer = setTimeout(() => this.refuse(flow, 'unreachable'), PENDING_TIMEOUT_MS);
     this.opener(numberToIp(flow.destination), flow.destinationPort).then(
@@ -186,7 +205,7 @@ export class TcpTerminator {
   }
 
   private onAnswer(flow: TcpFlow, answer: TunnelAnswer): void {
-    if (flow.state !== FlowState.Pending || this.byNat[flow.natPort] !== flow) {
+    if (flow.state !== FlowState.Pending || this.bySlot[flow.slot] !== flow) {
       // The application gave up, or the engine stopped, while the gateway was connecting.
       if (answer.ok) answer.stream.close();
       return;
@@ -216,7 +235,7 @@ export class TcpTerminator {
       this.options.spareAddress,
       flow.natPort,
       this.options.address,
-      this.listenerPort,
+      flow.listenerPort,
     );
     this.options.sink.send(syn);
   }
@@ -231,8 +250,9 @@ export class TcpTerminator {
     this.finish(flow, true);
   }
 
-  private onAccept(socket: Socket): void {
-    const flow = socket.remotePort === undefined ? undefined : this.byNat[socket.remotePort];
+  private onAccept(socket: Socket, listener: number): void {
+    const slot = socket.remotePort === undefined ? -1 : slotOf(listener, socket.remotePort);
+    const flow = slot === -1 ? undefined : this.bySlot[slot];
     const stream = flow?.stream;
     if (!flow || !stream || flow.state !== FlowState.Open || flow.socket) {
       socket.destroy();
@@ -270,8 +290,8 @@ export class TcpTerminator {
     if (wasPending) flow.syn = null;
     const release = () => {
       this.unlink(flow);
-      if (this.byNat[flow.natPort] === flow) this.byNat[flow.natPort] = undefined;
-      this.ports.release(flow.natPort);
+      if (this.bySlot[flow.slot] === flow) this.bySlot[flow.slot] = undefined;
+      this.slots.release(flow.slot);
     };
     if (immediately) release();
     else flow.timer = setTimeout(release, LINGER_MS);
@@ -292,16 +312,16 @@ export class TcpTerminator {
 
   /** Ends every flow (disconnect): open connections are reset, the listener closed. */
   close(): void {
-    for (const flow of this.byNat) {
+    for (const flow of this.bySlot) {
       if (!flow) continue;
       clearTimeout(flow.timer);
       flow.stream?.close();
       flow.socket?.destroy();
     }
     this.byApp.clear();
-    this.byNat.fill(undefined);
-    this.server?.close();
-    this.server = undefined;
+    this.bySlot.fill(undefined);
+    for (const server of this.servers) server.close();
+    this.servers.length = 0;
   }
 
   get openFlows(): number {
