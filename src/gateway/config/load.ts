@@ -4,7 +4,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { loadUsers, type UserDirectory } from '../auth/users.js';
 import { ConfigError } from './errors.js';
 import { validateConfig, type GatewayConfigFile } from './schema.js';
@@ -39,12 +39,19 @@ export async function loadConfig(configPath: string): Promise<LoadedConfig> {
   const raw = await readText(path, 'config', fatal);
   if (!raw) throw new ConfigError(path, fatal);
 
-  const document = parseDocument(raw.toString('utf8'), { prettyErrors: false, uniqueKeys: true });
+  // linePos is only filled in by prettyErrors; the line counter gives the position without the
+  // multi-line excerpt.
+  const lines = new LineCounter();
+  const document = parseDocument(raw.toString('utf8'), {
+    prettyErrors: false,
+    uniqueKeys: true,
+    lineCounter: lines,
+  });
   if (document.errors.length > 0) {
     throw new ConfigError(
       path,
       document.errors.map((e) => {
-        const at = e.linePos?.[0];
+        const at = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
         return `${at ? `line ${at.line}, column ${at.col}` : 'YAML'}: ${e.message.split('\n')[0]}`;
       }),
     );

@@ -163,40 +163,62 @@ export const gatewayConfigSchema = z
       .default({ streamWindowBytes: 8 * 1024 * 1024, connectionWindowBytes: 64 * 1024 * 1024 }),
   })
   .strict()
-  .superRefine((config, ctx) => {
-    const names = new Map<string, number>();
-    config.resources.forEach((resource, index) => {
-      if (names.has(resource.name)) {
+  .superRefine(
+    (config, ctx) => {
+      const names = new Map<string, number>();
+      config.resources.forEach((resource, index) => {
+        // Also run when other parts of the file are invalid (see `when` below): skip what is malformed.
+        if (typeof resource?.name !== 'string') return;
+        if (names.has(resource.name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['resources', index, 'name'],
+            message: `duplicate resource name "${resource.name}" (first at resources[${names.get(resource.name)}])`,
+          });
+        } else {
+          names.set(resource.name, index);
+        }
+      });
+      config.policies.forEach((policy, index) => {
+        for (const key of ['allow', 'deny'] as const) {
+          if (!Array.isArray(policy?.[key])) continue;
+          policy[key].forEach((name, i) => {
+            if (typeof name === 'string' && !names.has(name)) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['policies', index, key, i],
+                message: `unknown resource "${name}"`,
+              });
+            }
+          });
+        }
+      });
+      if (
+        config.splitTunnel !== false &&
+        config.routes !== undefined &&
+        config.routes.length === 0
+      ) {
         ctx.addIssue({
           code: 'custom',
-          path: ['resources', index, 'name'],
-          message: `duplicate resource name "${resource.name}" (first at resources[${names.get(resource.name)}])`,
-        });
-      } else {
-        names.set(resource.name, index);
-      }
-    });
-    config.policies.forEach((policy, index) => {
-      for (const key of ['allow', 'deny'] as const) {
-        policy[key]?.forEach((name, i) => {
-          if (!names.has(name)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['policies', index, key, i],
-              message: `unknown resource "${name}"`,
-            });
-          }
+          path: ['routes'],
+          message: 'no networks to secure: list routes, or set splitTunnel: false for all traffic',
         });
       }
-    });
-    if (config.splitTunnel !== false && config.routes !== undefined && config.routes.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['routes'],
-        message: 'no networks to secure: list routes, or set splitTunnel: false for all traffic',
-      });
-    }
-  });
+    },
+    {
+      // zod skips refinements of an object with other problems; these cross-references are
+      // checked anyway, so that `check` lists every problem in one pass.
+      when: (payload) => {
+        const value = payload.value as { resources?: unknown; policies?: unknown } | null;
+        return (
+          typeof value === 'object' &&
+          value !== null &&
+          Array.isArray(value.resources) &&
+          Array.isArray(value.policies)
+        );
+      },
+    },
+  );
 
 export type GatewayConfigFile = z.output<typeof gatewayConfigSchema>;
 export type ResourceConfig = GatewayConfigFile['resources'][number];
@@ -216,7 +238,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export function validateConfig(
   document: unknown,
 ): { ok: true; config: GatewayConfigFile } | { ok: false; problems: string[] } {
-  const result = gatewayConfigSchema.safeParse(document);
+  // reportInput: a present value of the wrong type ("listen: 443") is told apart from a missing one.
+  const result = gatewayConfigSchema.safeParse(document, { reportInput: true });
   if (result.success) return { ok: true, config: result.data };
   return {
     ok: false,

@@ -65,6 +65,20 @@ function auditBase(session: Session, target: FlowTarget) {
   };
 }
 
+/**
+ * Runs `open` holding a place under the session's flow cap. The cap is checked before the
+ * target is resolved and connected; without the reservation a burst of CONNECTs would all
+ * pass the check before the first of them is counted.
+ */
+export async function withReservedFlow<T>(session: Session, open: () => Promise<T>): Promise<T> {
+  session.flows++;
+  try {
+    return await open();
+  } finally {
+    session.flows--;
+  }
+}
+
 /** Counts and audits a flow the policy refused; nothing was opened. */
 export function recordDenied(
   ctx: GatewayContext,

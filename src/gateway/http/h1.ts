@@ -11,6 +11,7 @@ import {
 import type { Duplex } from 'node:stream';
 import { proxyStatus, type ProxyError } from '../../shared/protocol/proxy-status.js';
 import type { GatewayContext } from '../context.js';
+import { withReservedFlow } from '../forward/flow.js';
 import { openTcp, spliceTcp } from '../forward/tcp.js';
 import { handleApi, type ApiDeps } from './api.js';
 
@@ -57,7 +58,7 @@ async function onConnect(
     refuse(socket, 429, 'proxy_internal_error', 'too many flows in this session');
     return;
   }
-  const result = await openTcp(ctx, session, req.url);
+  const result = await withReservedFlow(session, () => openTcp(ctx, session, req.url));
   if (!result.ok) return refuse(socket, result.status, result.error, result.details);
   if (socket.destroyed) {
     result.socket.destroy();
@@ -72,6 +73,9 @@ async function onConnect(
   spliceTcp(socket, result.socket, result.record, () => socket.destroy());
 }
 
+/** How much of an oversized body is read and dropped so that the 413 reaches the client. */
+const DISCARD_BYTES = 1024 * 1024;
+
 async function onRequest(
   ctx: GatewayContext,
   deps: ApiDeps,
@@ -83,14 +87,21 @@ async function onRequest(
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) {
-      ctx.metrics.malformed.inc({ kind: 'body-too-large' });
-      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-      res.end(JSON.stringify({ error: 'payload_too_large', message: 'request body too large' }));
+    // Past the limit the rest is read and dropped before answering: closing while the client
+    // is still sending resets the connection, and the client never sees the 413. A body far
+    // past the limit is cut off.
+    if (size > limit + DISCARD_BYTES) {
       req.destroy();
-      return;
+      break;
     }
-    chunks.push(chunk);
+    if (size <= limit) chunks.push(chunk);
+  }
+  if (size > limit) {
+    ctx.metrics.malformed.inc({ kind: 'body-too-large' });
+    if (req.destroyed && !req.complete) return;
+    res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify({ error: 'payload_too_large', message: 'request body too large' }));
+    return;
   }
   const response = await handleApi(ctx, deps, {
     method: req.method ?? 'GET',

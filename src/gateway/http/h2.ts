@@ -11,6 +11,7 @@ import {
 import { proxyStatus, type ProxyError } from '../../shared/protocol/proxy-status.js';
 import { CONNECT_IP, CONNECT_UDP, parseMasquePath } from '../../shared/protocol/masque.js';
 import type { GatewayContext } from '../context.js';
+import { withReservedFlow } from '../forward/flow.js';
 import { openIcmp, spliceIcmp } from '../forward/icmp.js';
 import { openTcp, spliceTcp } from '../forward/tcp.js';
 import { openUdp, spliceUdp } from '../forward/udp.js';
@@ -104,7 +105,9 @@ async function handleTunnel(
   }
   const protocol = headers[':protocol'] as string | undefined;
   if (protocol === undefined) {
-    const result = await openTcp(ctx, session, headers[':authority']);
+    const result = await withReservedFlow(session, () =>
+      openTcp(ctx, session, headers[':authority']),
+    );
     if (!result.ok) return refuse(stream, result.status, result.error, result.details);
     if (stream.destroyed) {
       result.socket.destroy();
@@ -133,7 +136,9 @@ async function handleTunnel(
   }
   const onFatal = () => stream.close(constants.NGHTTP2_PROTOCOL_ERROR);
   if (target.kind === 'udp') {
-    const result = await openUdp(ctx, session, target.host, target.port);
+    const result = await withReservedFlow(session, () =>
+      openUdp(ctx, session, target.host, target.port),
+    );
     if (!result.ok) return refuse(stream, result.status, result.error, result.details);
     if (stream.destroyed) return void result.socket.close();
     stream.respond({ ':status': 200, 'capsule-protocol': '?1' });
