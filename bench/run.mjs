@@ -21,10 +21,12 @@ const HTTP = `http://${LAB.web}:8080/`;
 const FLOW = process.env.GW_STREAM_WINDOW
   ? `flowControl: { streamWindowBytes: ${process.env.GW_STREAM_WINDOW}, connectionWindowBytes: ${process.env.GW_CONN_WINDOW ?? 67108864} }\n`
   : '';
-const CONFIG = exampleConfig(FLOW).replace(
-  /resources:\n/,
-  `resources:\n  - { name: bench, address: 198.18.0.10/32, ports: [5201, 8080], protocols: [tcp, udp] }\n`,
-).replace('allow: [web, dns, ping, echo]', 'allow: [web, dns, ping, echo, bench]');
+const CONFIG = exampleConfig(FLOW)
+  .replace(
+    /resources:\n/,
+    `resources:\n  - { name: bench, address: 198.18.0.10/32, ports: [5201, 8080], protocols: [tcp, udp] }\n`,
+  )
+  .replace('allow: [web, dns, ping, echo]', 'allow: [web, dns, ping, echo, bench]');
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -54,18 +56,36 @@ async function measure(g, label) {
   const ping = await sh(['ping', '-c', '50', '-i', '0.05', '-q', LAB.web]);
   row.pingMs = Number(/= [\d.]+\/([\d.]+)\//.exec(ping.stdout)?.[1]);
   console.error(`[${label}] ${CURL_N} sequential short requests`);
-  const curls = await sh(['sh', '-c', `for i in $(seq ${CURL_N}); do curl -s -o /dev/null -w '%{time_total}\\n' ${HTTP}; done`]);
-  row.curlMs = median(curls.stdout.trim().split('\n').map((s) => Number(s) * 1000));
+  const curls = await sh([
+    'sh',
+    '-c',
+    `for i in $(seq ${CURL_N}); do curl -s -o /dev/null -w '%{time_total}\\n' ${HTTP}; done`,
+  ]);
+  row.curlMs = median(
+    curls.stdout
+      .trim()
+      .split('\n')
+      .map((s) => Number(s) * 1000),
+  );
   console.error(`[${label}] ab -n ${AB_N} -c 20`);
   const ab = await sh(['ab', '-q', '-n', String(AB_N), '-c', '20', HTTP]);
   row.connPerSec = Number(/Requests per second:\s+([\d.]+)/.exec(ab.stdout)?.[1]);
   console.error(`[${label}] short requests during a bulk transfer`);
   const bulk = g.lab.spawn(g.lab.client, ['iperf3', '-c', LAB.web, '-t', '10']);
   await new Promise((r) => setTimeout(r, 1000));
-  const loaded = await sh(['sh', '-c', `for i in $(seq 20); do curl -s -o /dev/null -w '%{time_total}\\n' ${HTTP}; sleep 0.3; done`]);
+  const loaded = await sh([
+    'sh',
+    '-c',
+    `for i in $(seq 20); do curl -s -o /dev/null -w '%{time_total}\\n' ${HTTP}; sleep 0.3; done`,
+  ]);
   const loadPing = await sh(['ping', '-c', '20', '-i', '0.1', '-q', LAB.web]);
   await new Promise((r) => bulk.once('exit', r));
-  row.loadCurlMs = median(loaded.stdout.trim().split('\n').map((s) => Number(s) * 1000));
+  row.loadCurlMs = median(
+    loaded.stdout
+      .trim()
+      .split('\n')
+      .map((s) => Number(s) * 1000),
+  );
   row.loadPingMs = Number(/= [\d.]+\/([\d.]+)\//.exec(loadPing.stdout)?.[1]);
   return row;
 }
@@ -74,7 +94,10 @@ async function measure(g, label) {
 function anchors() {
   const dir = join(import.meta.dirname, '../../shared/bench/results');
   if (!existsSync(dir)) return [];
-  const file = readdirSync(dir).filter((f) => f.startsWith('anchors-')).sort().pop();
+  const file = readdirSync(dir)
+    .filter((f) => f.startsWith('anchors-'))
+    .sort()
+    .pop();
   if (!file) return [];
   const rows = [];
   for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
@@ -82,7 +105,18 @@ function anchors() {
     if (cells.length < 12 || !/^(ocserv|wireguard)/.test(cells[1] ?? '')) continue;
     if (rows.some((r) => r.label === cells[1])) continue;
     const n = (i) => Number(cells[i]);
-    rows.push({ label: `${cells[1]} (anchor, ${file.slice(8, 18)})`, tcpUp: n(2), tcpDown: n(3), udpRx: n(4), udpLoss: n(5), pingMs: n(6), curlMs: n(7), connPerSec: n(8), loadPingMs: n(9), loadCurlMs: n(10) });
+    rows.push({
+      label: `${cells[1]} (anchor, ${file.slice(8, 18)})`,
+      tcpUp: n(2),
+      tcpDown: n(3),
+      udpRx: n(4),
+      udpLoss: n(5),
+      pingMs: n(6),
+      curlMs: n(7),
+      connPerSec: n(8),
+      loadPingMs: n(9),
+      loadCurlMs: n(10),
+    });
   }
   return rows;
 }
@@ -102,15 +136,22 @@ const COLUMNS = [
 function table(rows, direct) {
   const head = `| path | ${COLUMNS.map((c) => c[1]).join(' | ')} |`;
   const sep = `|---|${COLUMNS.map(() => '---').join('|')}|`;
-  const body = rows.map((r) => `| ${r.label} | ${COLUMNS.map(([k, , d]) => (Number.isFinite(r[k]) ? r[k].toFixed(d) : 'n/a')).join(' | ')} |`);
+  const body = rows.map(
+    (r) =>
+      `| ${r.label} | ${COLUMNS.map(([k, , d]) => (Number.isFinite(r[k]) ? r[k].toFixed(d) : 'n/a')).join(' | ')} |`,
+  );
   const ratio = rows
     .filter((r) => r !== direct)
-    .map((r) => `| ${r.label} ÷ direct | ${COLUMNS.map(([k]) => (k === 'udpLoss' ? '' : Number.isFinite(r[k] / direct[k]) ? `${(r[k] / direct[k]).toFixed(2)}×` : 'n/a')).join(' | ')} |`);
+    .map(
+      (r) =>
+        `| ${r.label} ÷ direct | ${COLUMNS.map(([k]) => (k === 'udpLoss' ? '' : Number.isFinite(r[k] / direct[k]) ? `${(r[k] / direct[k]).toFixed(2)}×` : 'n/a')).join(' | ')} |`,
+    );
   return [head, sep, ...body, ...ratio].join('\n');
 }
 
 async function main() {
-  if (process.getuid?.() !== 0) throw new Error('run as root: the benchmark builds network namespaces');
+  if (process.getuid?.() !== 0)
+    throw new Error('run as root: the benchmark builds network namespaces');
   const g = await createGatewayLab({ tag: 'bn', config: CONFIG });
   const stop = async () => {
     await g.down();
@@ -123,9 +164,25 @@ async function main() {
 
     // Direct: the gateway namespace routes, the client has a plain route.
     execFileSync('ip', ['netns', 'exec', g.lab.gateway, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
-    execFileSync('ip', ['-n', g.lab.client, 'route', 'add', '198.18.0.0/23', 'via', LAB.gatewayPublic]);
+    execFileSync('ip', [
+      '-n',
+      g.lab.client,
+      'route',
+      'add',
+      '198.18.0.0/23',
+      'via',
+      LAB.gatewayPublic,
+    ]);
     const direct = await measure(g, 'direct (routed)');
-    execFileSync('ip', ['-n', g.lab.client, 'route', 'del', '198.18.0.0/23', 'via', LAB.gatewayPublic]);
+    execFileSync('ip', [
+      '-n',
+      g.lab.client,
+      'route',
+      'del',
+      '198.18.0.0/23',
+      'via',
+      LAB.gatewayPublic,
+    ]);
     execFileSync('ip', ['netns', 'exec', g.lab.gateway, 'sysctl', '-qw', 'net.ipv4.ip_forward=0']);
 
     const client = startClient(g, { extraArgs: [] });
@@ -135,8 +192,12 @@ async function main() {
     await client.exited;
 
     const rows = [direct, passerelle, ...anchors()];
-    console.log(`\nPasserelle end to end vs the direct path, same run (${new Date().toISOString()}), ${execFileSync('nproc').toString().trim()} cores`);
-    console.log(`iperf3 TCP ${T_BULK} s each way; UDP -b 1G -l 1400 ${T_UDP} s; ping -c 50 -i 0.05; ${CURL_N} sequential curl (new connection each); ab -n ${AB_N} -c 20; under load: 20 curls and ping during a 10 s iperf3 c→s.\n`);
+    console.log(
+      `\nPasserelle end to end vs the direct path, same run (${new Date().toISOString()}), ${execFileSync('nproc').toString().trim()} cores`,
+    );
+    console.log(
+      `iperf3 TCP ${T_BULK} s each way; UDP -b 1G -l 1400 ${T_UDP} s; ping -c 50 -i 0.05; ${CURL_N} sequential curl (new connection each); ab -n ${AB_N} -c 20; under load: 20 curls and ping during a 10 s iperf3 c→s.\n`,
+    );
     console.log(table(rows, direct));
   } finally {
     await stop();

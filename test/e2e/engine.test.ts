@@ -85,6 +85,27 @@ describe('engine in the lab', () => {
     expect(r.stdout).toMatch(/Failed requests:\s+0/);
   }, 120_000);
 
+  it('survives 1,500 applications aborting their connections (no reset storm towards the gateway)', async () => {
+    // nghttp2 drops a whole connection that sends RST_STREAM too fast (rapid-reset guard):
+    // aborted flows must not take the tunnel down with them.
+    const script = `
+      const net = require('node:net');
+      let done = 0, started = 0;
+      const next = () => {
+        if (started >= 1500) return;
+        started++;
+        const s = net.connect(80, '${LAB.web}', () => { s.write('GET /bytes?n=10000000 HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'); setTimeout(() => s.resetAndDestroy(), 5); });
+        s.on('error', () => {});
+        s.on('close', () => { done++; if (done === 1500) console.log('done'); else next(); });
+      };
+      for (let i = 0; i < 50; i++) next();`;
+    const r = await sh(['node', '-e', script], 90_000);
+    expect(r.stdout.trim()).toBe('done');
+    expect(client.states().some((s) => s.kind === 'reconnecting')).toBe(false);
+    const after = await sh(['curl', '-sS', '--max-time', '10', `http://${LAB.web}/whoami`]);
+    expect(after.stdout).toBe(`${LAB.gatewayPrivate}\n`);
+  }, 120_000);
+
   it('refuses a denied destination at once with "connection refused"', async () => {
     const started = Date.now();
     const r = await sh(['curl', '-sS', '--max-time', '10', `http://${LAB.denied}/`]);

@@ -4,7 +4,6 @@
 import { EventEmitter } from 'node:events';
 import {
   connect as connectHttp2,
-  constants,
   type ClientHttp2Session,
   type ClientHttp2Stream,
   type IncomingHttpHeaders,
@@ -27,6 +26,7 @@ import {
 } from '../../../shared/protocol/masque.js';
 import { parseProxyError } from '../../../shared/protocol/proxy-status.js';
 import { GatewayError } from './errors.js';
+import { endStream } from './stream-close.js';
 import { fingerprintOf, pinMatches, systemCaList, type Trust } from './tls-trust.js';
 
 export interface GatewayEndpoint {
@@ -295,7 +295,9 @@ export class SessionClient extends EventEmitter {
           status,
           error: parseProxyError(h['proxy-status'] as string | undefined),
         });
-        stream.close(constants.NGHTTP2_CANCEL);
+        // The gateway ended its side with the refusal; ending ours closes the stream without
+        // a reset (see stream-close.ts).
+        endStream(stream);
       });
     });
     return { stream, answer };

@@ -11,6 +11,7 @@ import {
   encodeDatagramCapsule,
 } from '../../../shared/protocol/capsule.js';
 import type { TunnelAnswer } from '../gateway/session-client.js';
+import { endStream } from '../gateway/stream-close.js';
 import type { EngineCounters, PacketSink } from './counters.js';
 
 export type IcmpOpener = () => { stream: ClientHttp2Stream; answer: Promise<TunnelAnswer> };
@@ -77,7 +78,7 @@ export class IcmpRelay {
   }
 
   close(): void {
-    this.stream?.close();
+    if (this.stream) endStream(this.stream);
     this.stream = undefined;
   }
 }

@@ -16,6 +16,7 @@ import {
   type Ipv4Header,
 } from '../../../shared/packet/index.js';
 import type { TunnelAnswer } from '../gateway/session-client.js';
+import { ResetBudget, abortStream } from '../gateway/stream-close.js';
 import type { EngineCounters, PacketSink } from './counters.js';
 import { NatSlots, slotListener, slotOf, slotPort } from './nat-ports.js';
 
@@ -52,6 +53,8 @@ interface TcpFlow {
 
 /** How long a closed flow's mapping stays, so FIN/ACK retransmissions still find their way. */
 const LINGER_MS = 30_000;
+/** A stream whose application closed but whose target still has not finished, after this, is aborted. */
+const ORPHAN_STREAM_MS = 10_000;
 /** A CONNECT still unanswered after this is abandoned (the gateway has its own, shorter, timeout). */
 const PENDING_TIMEOUT_MS = 60_000;
 
@@ -73,6 +76,7 @@ export class TcpTerminator {
   private readonly slots: NatSlots;
   private readonly servers: Server[] = [];
   private listenerPorts: number[] = [];
+  private readonly resets = new ResetBudget();
   opener: TcpOpener;
 
   constructor(private readonly options: TcpTerminatorOptions) {
@@ -207,7 +211,7 @@ export class TcpTerminator {
   private onAnswer(flow: TcpFlow, answer: TunnelAnswer): void {
     if (flow.state !== FlowState.Pending || this.bySlot[flow.slot] !== flow) {
       // The application gave up, or the engine stopped, while the gateway was connecting.
-      if (answer.ok) answer.stream.close();
+      if (answer.ok) abortStream(answer.stream, this.resets);
       return;
     }
     if (!answer.ok) {
@@ -266,10 +270,17 @@ export class TcpTerminator {
     };
     socket.on('data', (chunk: Buffer) => (counters.bytesOut += chunk.length));
     stream.on('data', (chunk: Buffer) => (counters.bytesIn += chunk.length));
-    socket.on('error', () => stream.close());
+    const budget = this.resets;
     stream.on('error', () => socket.destroy());
-    socket.once('close', () => {
-      if (!stream.closed) stream.close();
+    // Errors are handled on 'close' (hadError); without a listener they would throw.
+    socket.on('error', () => undefined);
+    socket.once('close', (hadError) => {
+      // The application reset its connection: pass the abort on (within the reset budget).
+      // A normal close already sent END_STREAM through the pipe; if the target keeps
+      // talking to nobody for long, the stream is aborted then.
+      if (hadError) abortStream(stream, budget);
+      else if (!stream.closed)
+        setTimeout(() => abortStream(stream, budget), ORPHAN_STREAM_MS).unref();
       onClosed();
     });
     stream.once('close', () => {

@@ -19,6 +19,7 @@ import {
   encodeDatagramCapsule,
 } from '../../../shared/protocol/capsule.js';
 import type { TunnelAnswer } from '../gateway/session-client.js';
+import { endStream } from '../gateway/stream-close.js';
 import type { EngineCounters, PacketSink } from './counters.js';
 
 export type UdpOpener = (
@@ -124,7 +125,7 @@ export class UdpFlows {
     clearTimeout(flow.idle);
     if (this.flows.get(flow.key) === flow) this.flows.delete(flow.key);
     this.counters.closed('udp');
-    if (!flow.stream.closed) flow.stream.close();
+    endStream(flow.stream);
   }
 
   closeAll(): void {
