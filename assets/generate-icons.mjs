@@ -1,7 +1,6 @@
 // Draws the app and tray icons as PNG files with no dependency beyond Node: each icon is a few
 // shapes tested per sub-pixel (4x4 samples for anti-aliasing), written with zlib.
 // Run: node assets/generate-icons.mjs   (the PNGs are committed; re-run after changing a shape)
-/* global Buffer, console -- a Node script, outside the TypeScript build */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
