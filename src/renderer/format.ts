@@ -47,9 +47,18 @@ export function formatPorts(ports: readonly PortRange[], allLabel: string): stri
   return ports.map((p) => (p.from === p.to ? String(p.from) : `${p.from}–${p.to}`)).join(', ');
 }
 
-/** The "sha256:…" fingerprint an untrusted-certificate error message carries, if any. */
+/**
+ * The fingerprint an untrusted-certificate error message carries, as a pin ("sha256:…"), if
+ * any. The engine writes "…; sha256 fingerprint AB:CD:…" (or "(sha256 AB:CD:…)" for a pin
+ * mismatch); a message already in the pin form is taken as is.
+ */
 export function fingerprintIn(message: string): string | null {
-  return /sha256:[A-Za-z0-9+/=:]+/i.exec(message)?.[0] ?? null;
+  const pin = /sha256:[A-Za-z0-9+/=:]+/i.exec(message)?.[0];
+  if (pin) return pin;
+  const hex = /sha256(?: fingerprint)?\s+((?:[0-9a-f]{2}:){31}[0-9a-f]{2}|[0-9a-f]{64})\b/i.exec(
+    message,
+  )?.[1];
+  return hex ? `sha256:${hex.toUpperCase()}` : null;
 }
 
 /** "vpn.example.com" → "https://vpn.example.com"; null when it cannot be a gateway address. */

@@ -24,14 +24,11 @@ import {
 } from '../../shared/packet/index.js';
 import {
   CAPSULE_ADDRESS_ASSIGN,
-  CAPSULE_DATAGRAM,
   CAPSULE_ROUTE_ADVERTISEMENT,
-  CapsuleError,
-  CapsuleParser,
-  decodeDatagram,
   encodeCapsule,
   encodeDatagramCapsule,
 } from '../../shared/protocol/capsule.js';
+import { readDatagrams } from '../../shared/protocol/datagram-stream.js';
 import type { ProxyError } from '../../shared/protocol/proxy-status.js';
 import type { GatewayContext } from '../context.js';
 import type { Decision } from '../policy.js';
@@ -139,7 +136,6 @@ export function spliceIcmp(
   onFatal: () => void,
 ): void {
   const { socket, scope } = opened;
-  const parser = new CapsuleParser(MAX_IP_CAPSULE);
   const ip = new Ipv4Header();
   const icmp = new IcmpHeader();
   const clientAddress = session.intranetIp ? parseIPv4(session.intranetIp) : undefined;
@@ -247,26 +243,14 @@ export function spliceIcmp(
     for (const record of flows.values()) record.end();
   };
 
-  stream.on('data', (chunk: Buffer) => {
-    let capsules;
-    try {
-      capsules = parser.push(chunk);
-    } catch (err) {
-      if (!(err instanceof CapsuleError)) throw err;
+  readDatagrams(stream, MAX_IP_CAPSULE, {
+    onDatagram: onPacket,
+    onDropped: () => drop('context'),
+    onMalformed() {
       ctx.metrics.malformed.inc({ kind: 'capsule' });
       close();
       onFatal();
-      return;
-    }
-    for (const capsule of capsules) {
-      if (capsule.type !== CAPSULE_DATAGRAM) continue;
-      const datagram = decodeDatagram(capsule.value);
-      if (!datagram || datagram.contextId !== 0) {
-        drop('context');
-        continue;
-      }
-      onPacket(datagram.payload);
-    }
+    },
   });
   stream.on('end', () => {
     stream.end();

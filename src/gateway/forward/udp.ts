@@ -4,13 +4,8 @@
 // than queue without bound.
 import { createSocket, type Socket } from 'node:dgram';
 import type { Duplex } from 'node:stream';
-import {
-  CAPSULE_DATAGRAM,
-  CapsuleError,
-  CapsuleParser,
-  decodeDatagram,
-  encodeDatagramCapsule,
-} from '../../shared/protocol/capsule.js';
+import { encodeDatagramCapsule } from '../../shared/protocol/capsule.js';
+import { readDatagrams } from '../../shared/protocol/datagram-stream.js';
 import type { ProxyError } from '../../shared/protocol/proxy-status.js';
 import type { GatewayContext } from '../context.js';
 import type { Session } from '../sessions.js';
@@ -71,7 +66,6 @@ export function spliceUdp(
   idleMs: number,
   onFatal: () => void,
 ): void {
-  const parser = new CapsuleParser(MAX_UDP_CAPSULE);
   const idle = setTimeout(onIdle, idleMs);
   let closed = false;
 
@@ -91,29 +85,18 @@ export function spliceUdp(
     record.end(error);
   }
 
-  stream.on('data', (chunk: Buffer) => {
-    let capsules;
-    try {
-      capsules = parser.push(chunk);
-    } catch (err) {
-      if (!(err instanceof CapsuleError)) throw err;
+  readDatagrams(stream, MAX_UDP_CAPSULE, {
+    onDatagram(payload) {
+      touch();
+      record.bytesUp += payload.length;
+      socket.send(payload);
+    },
+    onDropped: () => ctx.metrics.malformed.inc({ kind: 'datagram' }),
+    onMalformed() {
       ctx.metrics.malformed.inc({ kind: 'capsule' });
       close('http_request_error');
       onFatal();
-      return;
-    }
-    for (const capsule of capsules) {
-      // Unknown capsule types are skipped (RFC 9297 §3.2).
-      if (capsule.type !== CAPSULE_DATAGRAM) continue;
-      const datagram = decodeDatagram(capsule.value);
-      if (!datagram || datagram.contextId !== 0) {
-        ctx.metrics.malformed.inc({ kind: 'datagram' });
-        continue;
-      }
-      touch();
-      record.bytesUp += datagram.payload.length;
-      socket.send(datagram.payload);
-    }
+    },
   });
   socket.on('message', (message) => {
     touch();

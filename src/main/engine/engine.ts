@@ -10,11 +10,14 @@ import { GatewayError } from './gateway/errors.js';
 import { SessionClient, parseGatewayUrl, type GatewayEndpoint } from './gateway/session-client.js';
 import { parsePin, type Trust } from './gateway/tls-trust.js';
 import {
+  DEFAULT_STATE_DIR,
   NetworkSetup,
   checkPrivileges,
   recoverStale,
   type AppliedSetup,
 } from './netconfig/index.js';
+import { readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { EngineCounters } from './stack/counters.js';
 import { IcmpRelay } from './stack/icmp-relay.js';
 import { PacketRouter, TunWriter } from './stack/packet-router.js';
@@ -129,7 +132,7 @@ export class TunnelEngine implements Engine {
         : (await lookup(endpoint.host, { family: 4 })).address;
 
       const tunName = options.tunName ?? 'passerelle0';
-      const stateDir = this.engineOptions.stateDir;
+      const stateDir = this.engineOptions.stateDir ?? defaultStateDir();
       // A previous engine killed without cleaning up leaves its routes: revert them first.
       const recovery = await recoverStale(stateDir);
       for (const error of recovery.errors)
@@ -300,6 +303,20 @@ export class TunnelEngine implements Engine {
     running.tun.close();
     this.setState({ kind: 'disconnected' });
   }
+}
+
+/**
+ * /run/passerelle/net-<inode>: one folder per network namespace, so that engines in two
+ * namespaces (containers, the test lab) never read or repair each other's state.
+ */
+export function defaultStateDir(): string {
+  let namespace = 'default';
+  try {
+    namespace = readlinkSync('/proc/self/ns/net').replace(/^net:\[(\d+)\]$/, 'net-$1');
+  } catch {
+    // no /proc (not Linux): one folder is enough
+  }
+  return join(DEFAULT_STATE_DIR, namespace);
 }
 
 function classify(err: unknown): GatewayError['reason'] {

@@ -17,7 +17,7 @@ export function isIPv4(text: string): boolean {
 
 /** Parses a dotted quad; throws on anything else (no leading zeros, no shorthand). */
 export function parseIPv4(text: string): number {
-  if (!isIPv4(text)) throw new Error(`"${text}" is not an IPv4 address`);
+  if (!isIPv4(text)) throw new TypeError(`"${text}" is not an IPv4 address`);
   const [a, b, c, d] = text.split('.').map(Number) as [number, number, number, number];
   return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
 }

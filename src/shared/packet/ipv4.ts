@@ -159,27 +159,8 @@ export function rewriteIpv4Addresses(packet: Buffer, source: number, destination
 }
 
 /**
- * "198.18.0.10" → 0xc612000a. Strict dotted quad: four decimal numbers 0–255 without leading
- * zeros (which some parsers read as octal). Throws on anything else: it is meant for
- * configuration values, not for packets.
+ * "198.18.0.10" → 0xc612000a (strict dotted quad; throws a TypeError otherwise) and back:
+ * the project's one implementation, in src/shared/net/ipv4.ts, under the names the packet
+ * code reads best with.
  */
-export function ipToNumber(address: string): number {
-  const parts = address.split('.');
-  if (parts.length !== 4) throw new TypeError(`not an IPv4 address: "${address}"`);
-  let value = 0;
-  for (const part of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(part)) {
-      throw new TypeError(`not an IPv4 address: "${address}"`);
-    }
-    const byte = Number(part);
-    if (byte > 255) throw new TypeError(`not an IPv4 address: "${address}" (${part} > 255)`);
-    value = value * 256 + byte;
-  }
-  return value;
-}
-
-/** 0xc612000a → "198.18.0.10". */
-export function numberToIp(value: number): string {
-  const v = value >>> 0;
-  return `${v >>> 24}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.${v & 0xff}`;
-}
+export { parseIPv4 as ipToNumber, formatIPv4 as numberToIp } from '../net/ipv4.js';

@@ -1,7 +1,11 @@
 // The UI test harness: the built renderer (dist/renderer) served from 127.0.0.1 with the app's
-// CSP, in Debian's Chromium, with window.passerelle bridged to a real AppController running in
-// this process. The bridge goes through the IPC schema exactly like the Electron preload does:
-// registerHandlers() on this side, createRendererApi() in the page.
+// CSP, in Debian's Chromium, with window.passerelle bridged to a real AppController. The bridge
+// goes through the IPC schema exactly like the Electron preload does: registerHandlers() on the
+// controller's side, createRendererApi() in the page.
+//
+// The page side (serveRenderer, openBridgedPage, launchChromium) is shared by two back ends:
+// startApp() below runs the controller in this process with the engine TEST DOUBLE, and
+// lab-app.ts runs it with the real engine in a child process inside the netns lab.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -32,10 +36,7 @@ const ROOT = join(HERE, '..', '..', '..');
 const RENDERER_DIR = join(ROOT, 'dist', 'renderer');
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'ui');
 
-/**
- * The engine the controller drives. For now the test double; the lab wiring replaces this one
- * line with the real engine (e.g. `createEngine()` from src/main/engine) in the client netns.
- */
+/** The engine startApp()'s controller drives: the test double (the real one: lab-app.ts). */
 export const createEngine = (): Engine => new EngineDouble(SCENARIO);
 
 export const CHROMIUM_ARGS = [
@@ -105,6 +106,65 @@ async function pageBridgeScript(): Promise<string> {
   return out.text;
 }
 
+/** What the page's window.passerelle calls: the answer of one IPC channel (an IpcResult). */
+export type PageInvoke = (channel: string, request: unknown) => Promise<unknown>;
+
+export interface BridgedPage {
+  page: Page;
+  /** Console errors, page errors and CSP violations seen in the page. */
+  problems: string[];
+  /** Delivers a main → renderer notification to the page (dropped while it navigates). */
+  dispatch(channel: string, payload: unknown): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the renderer at `url` in a new context of `browser`, with window.passerelle built by
+ * the page bridge over `invoke` (a Playwright binding) and notifications sent with dispatch().
+ */
+export async function openBridgedPage(
+  browser: Browser,
+  url: string,
+  invoke: PageInvoke,
+): Promise<BridgedPage> {
+  const context = await browser.newContext({
+    viewport: { width: 1000, height: 720 },
+    locale: 'en-GB',
+  });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  await page.exposeBinding('__passerelleInvoke', (_source, channel: string, request: unknown) =>
+    invoke(channel, request),
+  );
+  await page.addInitScript({ content: await pageBridgeScript() });
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  await page.goto(url);
+  return {
+    page,
+    problems,
+    dispatch(channel, payload) {
+      page
+        .evaluate(
+          ([c, p]) =>
+            (
+              window as unknown as { __passerelleDispatch?: (c: string, p: unknown) => void }
+            ).__passerelleDispatch?.(c, p),
+          [channel, payload] as const,
+        )
+        .catch(() => undefined); // the page may be navigating or closed
+    },
+    close: () => context.close(),
+  };
+}
+
 export interface AppUnderTest {
   controller: AppController;
   engine: Engine;
@@ -143,50 +203,23 @@ export async function startApp(
     showNotification: (n) => notifications.push(n),
   });
 
-  const context = await browser.newContext({
-    viewport: { width: 1000, height: 720 },
-    locale: 'en-GB',
-  });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-
-  // Main side: the handlers of the schema, answered through a Playwright binding.
+  // Main side: the handlers of the schema, answered through the page's binding.
   const handlers = new Map<string, (request: unknown) => Promise<IpcResult<unknown>>>();
+  // Notifications before the page exists are dropped: the page loads a snapshot first.
+  const renderer: Pick<BridgedPage, 'dispatch'> = { dispatch: () => undefined };
   const transport: MainTransport = {
     handle: (channel, handler) => void handlers.set(channel, handler),
-    send: (channel, payload) => {
-      page
-        .evaluate(
-          ([c, p]) =>
-            (
-              window as unknown as { __passerelleDispatch?: (c: string, p: unknown) => void }
-            ).__passerelleDispatch?.(c, p),
-          [channel, payload] as const,
-        )
-        .catch(() => undefined); // the page may be navigating or closed
-    },
+    send: (channel, payload) => renderer.dispatch(channel, payload),
   };
   controller.attachRenderer(registerHandlers(ipcSchema, transport, controller.handlers()));
-  await page.exposeBinding(
-    '__passerelleInvoke',
-    async (_source, channel: string, request: unknown) => {
-      const handler = handlers.get(channel);
-      if (!handler)
-        return { type: 'error', error: { message: `no handler for ${channel}`, code: 'ipc' } };
-      return handler(request);
-    },
-  );
-  await page.addInitScript({ content: await pageBridgeScript() });
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
-    });
+  const bridged = await openBridgedPage(browser, url, async (channel, request) => {
+    const handler = handlers.get(channel);
+    if (!handler)
+      return { type: 'error', error: { message: `no handler for ${channel}`, code: 'ipc' } };
+    return handler(request);
   });
-  await page.goto(url);
+  renderer.dispatch = bridged.dispatch;
+  const { page, problems } = bridged;
 
   return {
     controller,
@@ -199,7 +232,7 @@ export async function startApp(
     problems,
     async close() {
       await controller.shutdown(2000);
-      await context.close();
+      await bridged.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

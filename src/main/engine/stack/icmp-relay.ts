@@ -3,16 +3,14 @@
 // "administratively prohibited" for denied ones) is written to the TUN as it is.
 import type { ClientHttp2Stream } from 'node:http2';
 import { Ipv4Header, parseIpv4, type IcmpHeader } from '../../../shared/packet/index.js';
-import {
-  CAPSULE_DATAGRAM,
-  CapsuleError,
-  CapsuleParser,
-  decodeDatagram,
-  encodeDatagramCapsule,
-} from '../../../shared/protocol/capsule.js';
+import { encodeDatagramCapsule } from '../../../shared/protocol/capsule.js';
+import { readDatagrams } from '../../../shared/protocol/datagram-stream.js';
 import type { TunnelAnswer } from '../gateway/session-client.js';
 import { endStream } from '../gateway/stream-close.js';
 import type { EngineCounters, PacketSink } from './counters.js';
+
+/** The largest capsule accepted from the gateway: an IPv4 packet or UDP payload, plus framing. */
+const MAX_CAPSULE = 65_535 + 16;
 
 export type IcmpOpener = () => { stream: ClientHttp2Stream; answer: Promise<TunnelAnswer> };
 
@@ -38,33 +36,24 @@ export class IcmpRelay {
     const { stream, answer } = this.opener();
     this.stream = stream;
     this.counters.opened('icmp');
-    const parser = new CapsuleParser(70_000);
     answer.then((result) => {
       if (!result.ok) this.counters.drop(`icmp-refused-${result.status}`);
     });
-    stream.on('data', (chunk: Buffer) => {
-      let capsules;
-      try {
-        capsules = parser.push(chunk);
-      } catch (err) {
-        if (!(err instanceof CapsuleError)) throw err;
-        this.counters.drop('icmp-bad-capsule');
-        stream.close();
-        return;
-      }
-      for (const capsule of capsules) {
-        if (capsule.type !== CAPSULE_DATAGRAM) continue;
-        const datagram = decodeDatagram(capsule.value);
-        if (!datagram || datagram.contextId !== 0) continue;
-        const ip = parseIpv4(datagram.payload, this.header);
+    readDatagrams(stream, MAX_CAPSULE, {
+      onDatagram: (payload) => {
+        const ip = parseIpv4(payload, this.header);
         // Only well-formed ICMP for this host goes into the TUN.
         if (typeof ip === 'string' || ip.protocol !== 1 || ip.destination !== this.address) {
           this.counters.drop('icmp-bad-reply');
-          continue;
+          return;
         }
         this.counters.bytesIn += ip.totalLength;
-        this.sink.send(Buffer.from(datagram.payload.subarray(0, ip.totalLength)));
-      }
+        this.sink.send(Buffer.from(payload.subarray(0, ip.totalLength)));
+      },
+      onMalformed: () => {
+        this.counters.drop('icmp-bad-capsule');
+        endStream(stream);
+      },
     });
     const forget = () => {
       if (this.stream === stream) {

@@ -11,16 +11,14 @@ import {
   type Ipv4Header,
   type UdpHeader,
 } from '../../../shared/packet/index.js';
-import {
-  CAPSULE_DATAGRAM,
-  CapsuleError,
-  CapsuleParser,
-  decodeDatagram,
-  encodeDatagramCapsule,
-} from '../../../shared/protocol/capsule.js';
+import { encodeDatagramCapsule } from '../../../shared/protocol/capsule.js';
+import { readDatagrams } from '../../../shared/protocol/datagram-stream.js';
 import type { TunnelAnswer } from '../gateway/session-client.js';
 import { endStream } from '../gateway/stream-close.js';
 import type { EngineCounters, PacketSink } from './counters.js';
+
+/** The largest capsule accepted from the gateway: an IPv4 packet or UDP payload, plus framing. */
+const MAX_CAPSULE = 65_535 + 16;
 
 export type UdpOpener = (
   host: string,
@@ -87,32 +85,24 @@ export class UdpFlows {
       if (error) this.sink.send(error);
       this.close(flow);
     });
-    const parser = new CapsuleParser(70_000);
-    stream.on('data', (chunk: Buffer) => {
-      let capsules;
-      try {
-        capsules = parser.push(chunk);
-      } catch (err) {
-        if (!(err instanceof CapsuleError)) throw err;
-        this.counters.drop('udp-bad-capsule');
-        return this.close(flow);
-      }
-      for (const capsule of capsules) {
-        if (capsule.type !== CAPSULE_DATAGRAM) continue;
-        const datagram = decodeDatagram(capsule.value);
-        if (!datagram || datagram.contextId !== 0) continue;
+    readDatagrams(stream, MAX_CAPSULE, {
+      onDatagram: (payload) => {
         flow.idle.refresh();
-        this.counters.bytesIn += datagram.payload.length;
+        this.counters.bytesIn += payload.length;
         this.sink.send(
           buildUdpPacket({
             source: flow.destination,
             sourcePort: flow.destinationPort,
             destination: flow.appAddress,
             destinationPort: flow.appPort,
-            payload: datagram.payload,
+            payload,
           }),
         );
-      }
+      },
+      onMalformed: () => {
+        this.counters.drop('udp-bad-capsule');
+        this.close(flow);
+      },
     });
     stream.on('error', () => this.close(flow));
     stream.on('close', () => this.close(flow));
