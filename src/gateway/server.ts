@@ -101,9 +101,14 @@ export async function startGateway(configPath: string): Promise<Gateway> {
   attachHttp2(ctx, deps, h2);
   const h1: HttpServer = createHttp1Server(ctx, deps);
 
+  // Every client connection, so that shutdown can end them: an open HTTP/2 connection would
+  // otherwise keep the process alive.
+  const connections = new Set<TLSSocket>();
   const tls = createTlsServer(
     { ...tlsOptions(settings), ALPNProtocols: ['h2', 'http/1.1'] },
     (socket: TLSSocket) => {
+      connections.add(socket);
+      socket.once('close', () => connections.delete(socket));
       socket.setNoDelay(true);
       socket.setKeepAlive(true, 30_000);
       if (socket.alpnProtocol === 'h2') h2.emit('connection', socket);
@@ -168,13 +173,12 @@ export async function startGateway(configPath: string): Promise<Gateway> {
   const close: Gateway['close'] = async () => {
     clearInterval(sweeper);
     for (const session of [...sessions.all()]) sessions.end(session, 'shutdown');
+    h2.close();
     await new Promise<void>((resolve) => {
       tls.close(() => resolve());
-      // Close idle HTTP/2 sessions and HTTP/1.1 keep-alive connections so close() returns.
-      h1.closeAllConnections();
-      setTimeout(resolve, 2000).unref();
+      // Tunnels were closed with their sessions; what is left are idle connections.
+      for (const socket of connections) socket.destroy();
     });
-    h2.close();
     if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     await audit.close();
   };

@@ -1,0 +1,56 @@
+// Surviving a bad network: the engine notices a dead gateway within seconds (HTTP/2 PING),
+// keeps the TUN, routes and DNS while it reconnects, and resumes by itself.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGatewayLab, type GatewayLab } from '../lab/gateway-lab.js';
+import { startClient, type RunningClient } from '../lab/client-runner.js';
+import { LAB, waitFor } from '../lab/lab.js';
+
+describe('engine reconnects', () => {
+  let g: GatewayLab;
+  let client: RunningClient;
+  const curl = () =>
+    g.lab.exec(g.lab.client, ['curl', '-sS', '--max-time', '5', `http://${LAB.web}/whoami`]);
+  const kinds = () => client.states().map((s) => s.kind);
+
+  beforeAll(async () => {
+    g = await createGatewayLab({ tag: 'rc' });
+    client = startClient(g);
+    await client.waitForState('connected');
+  }, 60_000);
+  afterAll(async () => {
+    client?.child.kill('SIGKILL');
+    await g?.down();
+  });
+
+  it('detects a frozen gateway within a few seconds and resumes when it answers again', async () => {
+    const pid = g.gateway.pid as number;
+    process.kill(pid, 'SIGSTOP');
+    const frozenAt = Date.now();
+    try {
+      await waitFor('reconnecting', () => kinds().includes('reconnecting'), 15_000);
+      expect(Date.now() - frozenAt).toBeLessThan(8_000);
+      // The routes stay while reconnecting: the intranet is still sent into the TUN.
+      const route = await g.lab.exec(g.lab.client, ['ip', 'route', 'get', LAB.web]);
+      expect(route.stdout).toContain('passerelle0');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await waitFor(
+      'connected again',
+      () => kinds().lastIndexOf('connected') > kinds().indexOf('reconnecting'),
+      30_000,
+    );
+    expect((await curl()).stdout).toBe(`${LAB.gatewayPrivate}\n`);
+  }, 60_000);
+
+  it('logs in again by itself after the gateway restarted (its sessions are gone)', async () => {
+    const before = kinds().length;
+    await g.restartGateway();
+    await waitFor(
+      'reconnected after restart',
+      () => kinds().slice(before).includes('reconnecting') && kinds().at(-1) === 'connected',
+      30_000,
+    );
+    expect((await curl()).stdout).toBe(`${LAB.gatewayPrivate}\n`);
+  }, 60_000);
+});
