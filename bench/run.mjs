@@ -4,7 +4,7 @@
 // proxying. A benchmark, not a test: it prints figures and ratios, it asserts nothing.
 //
 // Knobs (environment): T_BULK (s, iperf3 TCP, default 8), T_UDP (s, default 5), CURL_N (200),
-// AB_N (2000), MTU (TUN MTU, default the engine's), KEEP (1 = keep going if a step fails).
+// AB_N (2000), MTU (TUN MTU, default the engine's), ONLY=tcp (throughput only).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,6 +48,7 @@ async function measure(g, label) {
   row.tcpUp = (await iperf(['-t', String(T_BULK)]))?.sum_received?.bits_per_second / 1e6;
   console.error(`[${label}] TCP s→c`);
   row.tcpDown = (await iperf(['-t', String(T_BULK), '-R']))?.sum_received?.bits_per_second / 1e6;
+  if (process.env.ONLY === 'tcp') return row;
   console.error(`[${label}] UDP 1 Gbit/s offered`);
   const udp = await iperf(['-u', '-b', '1G', '-t', String(T_UDP), '-l', '1400']);
   row.udpRx = (udp?.sum_received?.bits_per_second ?? udp?.sum?.bits_per_second) / 1e6;
@@ -100,10 +101,12 @@ function anchors() {
     .pop();
   if (!file) return [];
   const rows = [];
-  for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+  // Only the "Absolute numbers" table: the file has ratio and detail tables of the same shape.
+  const text = readFileSync(join(dir, file), 'utf8');
+  const section = text.split(/^## /m).find((part) => part.startsWith('Absolute numbers')) ?? '';
+  for (const line of section.split('\n')) {
     const cells = line.split('|').map((c) => c.trim());
     if (cells.length < 12 || !/^(ocserv|wireguard)/.test(cells[1] ?? '')) continue;
-    if (rows.some((r) => r.label === cells[1])) continue;
     const n = (i) => Number(cells[i]);
     rows.push({
       label: `${cells[1]} (anchor, ${file.slice(8, 18)})`,
@@ -185,7 +188,7 @@ async function main() {
     ]);
     execFileSync('ip', ['netns', 'exec', g.lab.gateway, 'sysctl', '-qw', 'net.ipv4.ip_forward=0']);
 
-    const client = startClient(g, { extraArgs: [] });
+    const client = startClient(g, { extraArgs: process.env.MTU ? ['--mtu', process.env.MTU] : [] });
     await client.waitForState('connected');
     const passerelle = await measure(g, 'passerelle');
     client.child.kill('SIGTERM');

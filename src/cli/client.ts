@@ -10,7 +10,7 @@ import type { EngineErrorReason, EngineState } from '../main/engine/types.js';
 import { readSecret } from './read-secret.js';
 
 const USAGE = `usage: passerelle connect URL --user NAME [--password-file FILE] [--otp CODE]
-                  [--ca FILE | --pin sha256:…] [--tun NAME] [--json]`;
+                  [--ca FILE | --pin sha256:…] [--tun NAME] [--mtu N] [--json]`;
 
 /** Exit codes a script can act on. */
 export const EXIT: Record<EngineErrorReason | 'ok' | 'usage', number> = {
@@ -54,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
         ca: { type: 'string' },
         pin: { type: 'string' },
         tun: { type: 'string' },
+        mtu: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -94,7 +95,12 @@ async function main(argv: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify({ time: new Date().toISOString(), ...state }));
     else console.log(describe(state));
   };
-  const engine = new TunnelEngine();
+  const mtu = values.mtu === undefined ? undefined : Number(values.mtu);
+  if (mtu !== undefined && (!Number.isInteger(mtu) || mtu < 576 || mtu > 65_535)) {
+    console.error('--mtu takes a whole number from 576 to 65535');
+    return EXIT.usage;
+  }
+  const engine = new TunnelEngine(mtu === undefined ? {} : { mtu });
   engine.on('state', print);
   engine.on('log', (line) => {
     if (line.level !== 'info') console.error(`${line.level}: ${line.message}`);
