@@ -28,6 +28,7 @@ describe('passerelle connect errors', () => {
     const last = c.states().at(-1) as unknown as { reason: string; message: string };
     expect(last.reason).toBe('untrusted-certificate');
     expect(last.message).toContain(g.pki.fingerprint);
+    expect((last as unknown as { fingerprint: string }).fingerprint).toBe(g.pki.fingerprint);
   });
 
   it('a matching pin is trusted, a wrong one is not', async () => {

@@ -208,7 +208,13 @@ export class TunnelEngine implements Engine {
       client?.close();
       const error =
         err instanceof GatewayError ? err : new GatewayError(classify(err), (err as Error).message);
-      this.setState({ kind: 'error', gateway, reason: error.reason, message: error.message });
+      this.setState({
+        kind: 'error',
+        gateway,
+        reason: error.reason,
+        message: error.message,
+        ...(error.fingerprint ? { fingerprint: error.fingerprint } : {}),
+      });
       throw error;
     }
   }

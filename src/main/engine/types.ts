@@ -6,7 +6,14 @@ export type EngineState =
   | { kind: 'connecting'; gateway: string }
   | { kind: 'connected'; gateway: string; intranetIp: string | null; since: number }
   | { kind: 'reconnecting'; gateway: string; attempt: number; reason: string }
-  | { kind: 'error'; gateway: string; reason: EngineErrorReason; message: string };
+  | {
+      kind: 'error';
+      gateway: string;
+      reason: EngineErrorReason;
+      message: string;
+      /** For an untrusted certificate: its SHA-256 fingerprint ("AB:CD:…"), to show and pin. */
+      fingerprint?: string;
+    };
 
 /** Why a connection failed, in a form the UI can turn into plain words. */
 export type EngineErrorReason =

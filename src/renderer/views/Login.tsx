@@ -33,8 +33,13 @@ export function Login({ model, profile, remembered, onAttempt }: Props) {
     profile !== null &&
     gatewayUrl === profile.gatewayUrl &&
     username === profile.username;
+  // The engine gives the fingerprint as a field; older engines only wrote it in the message.
   const fingerprint =
-    engineError?.reason === 'untrusted-certificate' ? fingerprintIn(engineError.message) : null;
+    engineError?.reason === 'untrusted-certificate'
+      ? engineError.fingerprint
+        ? `sha256:${engineError.fingerprint}`
+        : fingerprintIn(engineError.message)
+      : null;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
