@@ -1,0 +1,51 @@
+// Split tunnel off: all IPv4 traffic enters the tunnel, except the connection to the gateway
+// itself, which keeps a host route outside it (or the tunnel would carry itself).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGatewayLab, type GatewayLab } from '../lab/gateway-lab.js';
+import { startClient, type RunningClient } from '../lab/client-runner.js';
+import { LAB } from '../lab/lab.js';
+
+describe('engine with split tunnel off', () => {
+  let g: GatewayLab;
+  let client: RunningClient;
+  let routesBefore: string;
+  const sh = (argv: string[]) => g.lab.exec(g.lab.client, argv, { timeoutMs: 30_000 });
+  const routeDev = async (address: string) =>
+    (JSON.parse((await sh(['ip', '-j', 'route', 'get', address])).stdout) as { dev: string }[])[0]
+      ?.dev;
+
+  beforeAll(async () => {
+    g = await createGatewayLab({ tag: 'ft', extraConfig: 'splitTunnel: false\n' });
+    routesBefore = (await sh(['ip', '-4', '-j', 'route', 'show', 'table', 'all'])).stdout;
+    client = startClient(g);
+    await client.waitForState('connected');
+  }, 60_000);
+  afterAll(async () => {
+    client?.child.kill('SIGKILL');
+    await g?.down();
+  });
+
+  it('sends everything into the tunnel but the gateway itself', async () => {
+    expect(await routeDev(LAB.web)).toBe('passerelle0');
+    expect(await routeDev('203.0.113.7')).toBe('passerelle0'); // any address at all
+    expect(await routeDev(LAB.gatewayPublic)).not.toBe('passerelle0');
+  });
+
+  it('keeps working: intranet reachable, session alive across keepalives', async () => {
+    const r = await sh(['curl', '-sS', '--max-time', '10', `http://${LAB.web}/whoami`]);
+    expect(r.stdout).toBe(`${LAB.gatewayPrivate}\n`);
+    // Several keepalive rounds (2 s each) over the host route, and still connected.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    expect(client.states().at(-1)?.kind).toBe('connected');
+    const denied = await sh(['curl', '-sS', '--max-time', '10', `http://${LAB.denied}/`]);
+    expect(denied.code).toBe(7);
+  }, 30_000);
+
+  it('restores the routes on disconnect', async () => {
+    client.child.kill('SIGTERM');
+    expect(await client.exited).toBe(0);
+    expect((await sh(['ip', '-4', '-j', 'route', 'show', 'table', 'all'])).stdout).toBe(
+      routesBefore,
+    );
+  });
+});
