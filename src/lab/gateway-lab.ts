@@ -16,6 +16,12 @@ export const USERS = {
   alice: { password: 'alice-correct-horse', groups: ['staff'] },
   bob: { password: 'bob-battery-staple', groups: ['staff'] },
   carol: { password: 'carol-no-groups', groups: [] as string[] },
+  // A user with a one-time code (TOTP, base32, 160 bits).
+  dave: {
+    password: 'dave-needs-a-code',
+    groups: ['staff'],
+    totp: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+  },
 } as const;
 
 export interface GatewayLab {
@@ -64,6 +70,7 @@ export async function writeUsers(dir: string): Promise<void> {
       `  password: "${await hashPassword(user.password)}"`,
       `  groups: [${user.groups.join(', ')}]`,
     );
+    if ('totp' in user) lines.push(`  totp: ${user.totp}`);
   }
   writeFileSync(join(dir, 'users.yaml'), `${lines.join('\n')}\n`);
 }

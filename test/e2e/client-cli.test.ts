@@ -1,6 +1,7 @@
 // The headless client's errors: each failure says what went wrong and exits with its own code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayLab, type GatewayLab } from '../lab/gateway-lab.js';
+import { totp } from '../../src/gateway/auth/totp.js';
+import { createGatewayLab, USERS, type GatewayLab } from '../lab/gateway-lab.js';
 import { CLIENT_CLI, startClient } from '../lab/client-runner.js';
 
 describe('passerelle connect errors', () => {
@@ -20,6 +21,21 @@ describe('passerelle connect errors', () => {
       reason: 'bad-credentials',
       message: 'wrong user name, password or one-time code',
     });
+  });
+
+  it('a user with TOTP is asked for the code, and connects with it', async () => {
+    const without = startClient(g, { user: 'dave' });
+    expect(await without.exited).toBe(3);
+    expect(without.states().at(-1)).toMatchObject({ kind: 'error', reason: 'otp-required' });
+    const code = totp(USERS.dave.totp, Date.now());
+    const withCode = startClient(g, { user: 'dave', extraArgs: ['--otp', code] });
+    await withCode.waitForState('connected');
+    withCode.child.kill('SIGTERM');
+    expect(await withCode.exited).toBe(0);
+    // The same code again is a replay: refused like a wrong password.
+    const replay = startClient(g, { user: 'dave', extraArgs: ['--otp', code] });
+    expect(await replay.exited).toBe(3);
+    expect(replay.states().at(-1)).toMatchObject({ reason: 'bad-credentials' });
   });
 
   it('untrusted certificate: exit 4, with the fingerprint', async () => {
