@@ -111,6 +111,13 @@ async function main(argv: string[]): Promise<number> {
   const onSignal = () => stop(EXIT.ok);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // SIGUSR1 prints the traffic counters (bytes, flows, dropped packets by reason, RTT).
+  process.on('SIGUSR1', () => {
+    const stats = engine.stats();
+    if (values.json)
+      console.log(JSON.stringify({ time: new Date().toISOString(), kind: 'stats', ...stats }));
+    else console.log(`stats: ${JSON.stringify(stats)}`);
+  });
   engine.on('state', (state) => {
     if (state.kind === 'error') stop(EXIT[state.reason]);
   });

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayLab, type GatewayLab } from '../lab/gateway-lab.js';
 import { startClient, type RunningClient } from '../lab/client-runner.js';
-import { LAB } from '../lab/lab.js';
+import { LAB, waitFor } from '../lab/lab.js';
 
 const TUN = 'passerelle0';
 
@@ -137,6 +137,41 @@ describe('engine in the lab', () => {
     const denied = await sh(['ping', '-c', '1', '-W', '2', LAB.denied]);
     expect(denied.code).not.toBe(0);
     expect(denied.stdout).toMatch(/Packet filtered|Destination Host Prohibited|Unreachable/i);
+  });
+
+  it('drops and counts what it cannot carry: a fragment, another protocol, another ICMP type', async () => {
+    // Crafted with a raw socket (the kernel fills in the source, length and IP checksum).
+    const python = `
+import socket, struct
+def checksum(b):
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    s += s >> 16
+    return ~s & 0xffff
+raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+def send(protocol, payload, flags=0x4000):
+    header = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), 0x1234, flags, 64, protocol, 0,
+                         socket.inet_aton('0.0.0.0'), socket.inet_aton('${LAB.web}'))
+    raw.sendto(header + payload, ('${LAB.web}', 0))
+send(17, bytes(16), 0x2000)             # first fragment of a UDP datagram (MF set)
+send(47, bytes(8))                      # GRE
+icmp = struct.pack('!BBHHH', 13, 0, 0, 1, 1) + bytes(12)   # ICMP timestamp request
+send(1, icmp[:2] + struct.pack('!H', checksum(icmp)) + icmp[4:])
+`;
+    const sent = await sh(['python3', '-c', python]);
+    expect(sent.stderr).toBe('');
+    const before = client.output().length;
+    client.child.kill('SIGUSR1');
+    await waitFor('a stats line', () => client.output().slice(before).includes('"kind":"stats"'));
+    const line = client
+      .output()
+      .slice(before)
+      .split('\n')
+      .find((l) => l.includes('"kind":"stats"')) as string;
+    const stats = JSON.parse(line) as { dropped: Record<string, number> };
+    expect(stats.dropped['ip-fragment']).toBeGreaterThanOrEqual(1);
+    expect(stats.dropped['ip-unsupported-protocol']).toBeGreaterThanOrEqual(1);
+    expect(stats.dropped['icmp-not-echo-request']).toBeGreaterThanOrEqual(1);
   });
 
   it('keeps addresses outside the secured networks out of the tunnel (split tunnel)', async () => {
