@@ -9,6 +9,7 @@ describe('engine with split tunnel off', () => {
   let g: GatewayLab;
   let client: RunningClient;
   let routesBefore: string;
+  let routes6Before: string;
   const sh = (argv: string[]) => g.lab.exec(g.lab.client, argv, { timeoutMs: 30_000 });
   const routeDev = async (address: string) =>
     (JSON.parse((await sh(['ip', '-j', 'route', 'get', address])).stdout) as { dev: string }[])[0]
@@ -17,6 +18,7 @@ describe('engine with split tunnel off', () => {
   beforeAll(async () => {
     g = await createGatewayLab({ tag: 'ft', extraConfig: 'splitTunnel: false\n' });
     routesBefore = (await sh(['ip', '-4', '-j', 'route', 'show', 'table', 'all'])).stdout;
+    routes6Before = (await sh(['ip', '-6', '-j', 'route', 'show', 'type', 'unreachable'])).stdout;
     client = startClient(g);
     await client.waitForState('connected');
   }, 60_000);
@@ -29,6 +31,12 @@ describe('engine with split tunnel off', () => {
     expect(await routeDev(LAB.web)).toBe('passerelle0');
     expect(await routeDev('203.0.113.7')).toBe('passerelle0'); // any address at all
     expect(await routeDev(LAB.gatewayPublic)).not.toBe('passerelle0');
+    // IPv6 cannot go around the IPv4 tunnel: it is unreachable, at once.
+    const blocks = await sh(['ip', '-6', 'route', 'show', 'type', 'unreachable']);
+    expect(blocks.stdout).toMatch(/^unreachable ::\/1 /m);
+    expect(blocks.stdout).toMatch(/^unreachable 8000::\/1 /m);
+    const v6 = await sh(['ip', '-6', 'route', 'get', '2001:db8::1']);
+    expect(v6.stderr).toMatch(/No route to host/);
   });
 
   it('keeps working: intranet reachable, session alive across keepalives', async () => {
@@ -47,5 +55,7 @@ describe('engine with split tunnel off', () => {
     expect((await sh(['ip', '-4', '-j', 'route', 'show', 'table', 'all'])).stdout).toBe(
       routesBefore,
     );
+    const blocks = await sh(['ip', '-6', '-j', 'route', 'show', 'type', 'unreachable']);
+    expect(blocks.stdout).toBe(routes6Before);
   });
 });

@@ -281,6 +281,9 @@ describe('NetworkSetup orchestration (fake runner)', () => {
       'ip route add 0.0.0.0/1 dev t0',
       'ip route add 128.0.0.0/1 dev t0',
       'ip route add 198.18.0.0/24 dev t0',
+      // IPv6 cannot leak around an IPv4-only full tunnel.
+      'ip -6 route add unreachable ::/1',
+      'ip -6 route add unreachable 8000::/1',
       'resolvectl dns t0 198.18.0.53',
       'resolvectl domain t0 ~corp.test ~.',
     ]);
@@ -296,6 +299,8 @@ describe('NetworkSetup orchestration (fake runner)', () => {
     await applied.undo();
     expect(calls).toEqual([
       'resolvectl revert t0',
+      'ip -6 route del unreachable 8000::/1',
+      'ip -6 route del unreachable ::/1',
       'ip route del 198.18.0.0/24 dev t0',
       'ip route del 128.0.0.0/1 dev t0',
       'ip route del 0.0.0.0/1 dev t0',

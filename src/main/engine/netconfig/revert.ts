@@ -49,6 +49,12 @@ export async function revertState(state: NetState, options: RevertOptions): Prom
     });
   }
 
+  for (const block of [...(state.ipv6Blocks ?? [])].reverse()) {
+    if (mayHaveLanded(block.status)) {
+      await step(`deleting IPv6 block ${block.dst}`, () => ip.deleteUnreachable6(block.dst));
+    }
+  }
+
   for (const route of [...state.routes].reverse()) {
     if (mayHaveLanded(route.status)) {
       await step(`deleting route ${route.dst}`, () => ip.deleteDevRoute(route.dst, tun));

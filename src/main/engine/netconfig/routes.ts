@@ -126,6 +126,15 @@ export class IpRoute2 {
     await this.ip(['route', 'del', dst, 'dev', dev]);
   }
 
+  /** An "unreachable" IPv6 route: the kernel answers at once, nothing leaves. */
+  async addUnreachable6(dst: string): Promise<void> {
+    await this.ip(['-6', 'route', 'add', 'unreachable', dst]);
+  }
+
+  async deleteUnreachable6(dst: string): Promise<void> {
+    await this.ip(['-6', 'route', 'del', 'unreachable', dst]);
+  }
+
   async addHostRoute(route: HostRoute): Promise<void> {
     await this.ip(['route', 'add', ...hostRouteSpec(route)]);
   }

@@ -87,6 +87,8 @@ export class NetworkSetupError extends Error {
 }
 
 const FULL_TUNNEL_HALVES = ['0.0.0.0/1', '128.0.0.0/1'];
+/** Full tunnel: IPv6 is blocked (the tunnel carries IPv4 only), never sent around it. */
+const IPV6_HALVES = ['::/1', '8000::/1'];
 
 interface CheckedPlan {
   tunName: string;
@@ -229,6 +231,7 @@ export class NetworkSetup {
       addresses: p.addresses.map((cidr) => ({ cidr, status: 'planned' })),
       hostRoute: hostRoute ? { ...hostRoute, status: 'planned' } : null,
       routes: p.routes.map((dst) => ({ dst, status: 'planned' })),
+      ipv6Blocks: p.splitTunnel ? [] : IPV6_HALVES.map((dst) => ({ dst, status: 'planned' })),
       dns:
         dnsMode === 'none'
           ? { mode: 'none' }
@@ -294,6 +297,19 @@ export class NetworkSetup {
               `${(err as Error).message} (a route for ${route.dst} already exists via ${devs.join(', ') || 'another path'}; it is not replaced)`,
               { cause: err },
             );
+          }
+        });
+      }
+      for (const block of state.ipv6Blocks ?? []) {
+        await change(block, async () => {
+          try {
+            await ip.addUnreachable6(block.dst);
+          } catch (err) {
+            // Already there (not ours), or IPv6 disabled on this host: nothing can leak.
+            if (isAlreadyExists(err) || /IPv6 is disabled|not supported/i.test(String(err))) {
+              return 'skipped';
+            }
+            throw err;
           }
         });
       }

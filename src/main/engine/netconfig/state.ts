@@ -44,6 +44,11 @@ export interface NetState {
   hostRoute: (HostRoute & { status: ChangeStatus }) | null;
   /** Routes via the TUN (dev = tunName). */
   routes: { dst: string; status: ChangeStatus }[];
+  /**
+   * Full tunnel only: IPv6 "unreachable" routes (::/1, 8000::/1), so IPv6 traffic cannot go
+   * around an IPv4-only tunnel; applications fail over to IPv4 at once. Absent in older files.
+   */
+  ipv6Blocks?: { dst: string; status: ChangeStatus }[];
   dns: DnsState;
 }
 
