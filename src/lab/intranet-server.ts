@@ -16,7 +16,10 @@ export function patternBlock(): Buffer {
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://intranet');
-  if (url.pathname === '/whoami') {
+  if (url.pathname === '/reset') {
+    // The host resets the connection (RST), as a crashing server would.
+    req.socket.resetAndDestroy();
+  } else if (url.pathname === '/whoami') {
     res.end(`${req.socket.remoteAddress}\n`);
   } else if (url.pathname === '/bytes') {
     const block = patternBlock();

@@ -106,6 +106,16 @@ describe('engine in the lab', () => {
     expect(after.stdout).toBe(`${LAB.gatewayPrivate}\n`);
   }, 120_000);
 
+  it('passes a target reset on to the application as a failure, and carries on', async () => {
+    // Node's HTTP/2 sends END_STREAM just before RST_STREAM, so the application sees the
+    // close first (curl: "empty reply", 52) and the reset after it, rather than the reset
+    // alone (56). Either way the request fails at once; see docs/architecture.md.
+    const r = await sh(['curl', '-sS', '--max-time', '10', `http://${LAB.web}/reset`]);
+    expect([52, 56]).toContain(r.code);
+    const after = await sh(['curl', '-sS', '--max-time', '10', `http://${LAB.web}/whoami`]);
+    expect(after.stdout).toBe(`${LAB.gatewayPrivate}\n`);
+  });
+
   it('refuses a denied destination at once with "connection refused"', async () => {
     const started = Date.now();
     const r = await sh(['curl', '-sS', '--max-time', '10', `http://${LAB.denied}/`]);

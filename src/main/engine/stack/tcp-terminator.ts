@@ -263,6 +263,15 @@ export class TcpTerminator {
       return;
     }
     flow.socket = socket;
+    if (stream.closed || stream.destroyed) {
+      // The target went away between the gateway's answer and this accept: tell the
+      // application the way the target did (reset, or an orderly close).
+      socket.on('error', () => undefined);
+      if (stream.rstCode) socket.resetAndDestroy();
+      else socket.end();
+      this.finish(flow, false);
+      return;
+    }
     const counters = this.options.counters;
     let closed = 0;
     const onClosed = () => {
