@@ -5,16 +5,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createGatewayLab,
-  exampleConfig,
-  ROOT,
-  USERS,
-  type GatewayLab,
-} from '../lab/gateway-lab.js';
+import { createGatewayLab, exampleConfig, USERS, type GatewayLab } from '../lab/gateway-lab.js';
+import { runProbe } from '../lab/probe.js';
 import { LAB } from '../lab/lab.js';
 
-const PROBE = join(ROOT, 'test/lab/fixtures/h2-probe.mjs');
 const CAP = 50;
 const LIMITS = `limits: { streamsPerSession: ${CAP} }\n`;
 const alice = { username: 'alice', password: USERS.alice.password };
@@ -29,25 +23,8 @@ describe('gateway bad input', () => {
     await g?.down();
   });
 
-  async function probe(
-    scenario: string,
-    args: object,
-    timeoutMs = 30_000,
-  ): Promise<Record<string, unknown>> {
-    const r = await g.lab.exec(
-      g.lab.client,
-      ['node', PROBE, g.url, g.pki.caCert, scenario, JSON.stringify(args)],
-      {
-        timeoutMs,
-      },
-    );
-    const line = r.stdout.trim().split('\n').pop() ?? '';
-    try {
-      return JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      throw new Error(`probe ${scenario} printed ${JSON.stringify(r.stdout)} ${r.stderr}`);
-    }
-  }
+  const probe = (scenario: string, args: object, timeoutMs?: number) =>
+    runProbe(g, scenario, args, timeoutMs);
 
   async function loginToken(user: keyof typeof USERS = 'alice'): Promise<string> {
     const r = await probe('login', { body: { username: user, password: USERS[user].password } });

@@ -1,18 +1,10 @@
 // SIGHUP reload of the gateway in the netns lab: a changed policy applies to new flows while
 // the sessions alive keep their token; a broken file is refused and the old one keeps serving.
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createGatewayLab,
-  exampleConfig,
-  ROOT,
-  USERS,
-  type GatewayLab,
-} from '../lab/gateway-lab.js';
+import { createGatewayLab, exampleConfig, USERS, type GatewayLab } from '../lab/gateway-lab.js';
+import { runProbe } from '../lab/probe.js';
 import { LAB, waitFor } from '../lab/lab.js';
-
-const PROBE = join(ROOT, 'test/lab/fixtures/h2-probe.mjs');
 
 describe('gateway reload on SIGHUP', () => {
   let g: GatewayLab;
@@ -24,22 +16,7 @@ describe('gateway reload on SIGHUP', () => {
     await g?.down();
   });
 
-  async function probe(scenario: string, args: object): Promise<Record<string, unknown>> {
-    const r = await g.lab.exec(g.lab.client, [
-      'node',
-      PROBE,
-      g.url,
-      g.pki.caCert,
-      scenario,
-      JSON.stringify(args),
-    ]);
-    const line = r.stdout.trim().split('\n').pop() ?? '';
-    try {
-      return JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      throw new Error(`probe ${scenario} printed ${JSON.stringify(r.stdout)} ${r.stderr}`);
-    }
-  }
+  const probe = (scenario: string, args: object) => runProbe(g, scenario, args);
 
   async function connectStatus(token: string, target: string): Promise<number> {
     const r = await probe('tcpTargets', { token, targets: [target] });

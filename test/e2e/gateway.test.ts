@@ -1,12 +1,10 @@
 // The gateway in the netns lab, driven by real clients from the client namespace: curl as an
 // HTTPS-proxy client and a standard Node HTTP/2 client (test/lab/fixtures/h2-probe.mjs).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayLab, ROOT, USERS, type GatewayLab } from '../lab/gateway-lab.js';
+import { runProbe } from '../lab/probe.js';
+import { createGatewayLab, USERS, type GatewayLab } from '../lab/gateway-lab.js';
 import { LAB } from '../lab/lab.js';
-
-const PROBE = join(ROOT, 'test/lab/fixtures/h2-probe.mjs');
 
 describe('gateway in the lab', () => {
   let g: GatewayLab;
@@ -18,23 +16,8 @@ describe('gateway in the lab', () => {
     await g?.down();
   });
 
-  async function probe(
-    scenario: string,
-    args: object,
-    timeoutMs = 30_000,
-  ): Promise<Record<string, unknown>> {
-    const r = await g.lab.exec(
-      g.lab.client,
-      ['node', PROBE, g.url, g.pki.caCert, scenario, JSON.stringify(args)],
-      { timeoutMs },
-    );
-    const line = r.stdout.trim().split('\n').pop() ?? '';
-    try {
-      return JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      throw new Error(`probe ${scenario} printed ${JSON.stringify(r.stdout)} ${r.stderr}`);
-    }
-  }
+  const probe = (scenario: string, args: object, timeoutMs?: number) =>
+    runProbe(g, scenario, args, timeoutMs);
 
   async function loginToken(user: keyof typeof USERS): Promise<string> {
     const r = await probe('login', { body: { username: user, password: USERS[user].password } });
