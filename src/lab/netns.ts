@@ -2,7 +2,7 @@
 // test file and removed afterwards, also when the test fails. Nothing here touches the root
 // namespace beyond creating and deleting the namespaces and the veth pairs that move into them.
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -82,6 +82,14 @@ export async function createLab(options: LabOptions = {}): Promise<Lab> {
       }
     }
     for (const ns of [client, gateway, intranet]) {
+      // A client engine killed in the lab leaves its crash-recovery state, kept per network
+      // namespace (/run/passerelle/net-<inode>): it goes with the namespace.
+      try {
+        const inode = statSync(`/run/netns/${ns}`).ino;
+        rmSync(`/run/passerelle/net-${inode}`, { recursive: true, force: true });
+      } catch {
+        // the namespace was never created
+      }
       await run('ip', ['netns', 'del', ns]).catch(() => undefined);
       rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
     }
