@@ -177,9 +177,8 @@ async function main() {
   };
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));
   try {
-    const iperfServer = g.lab.spawn(g.lab.intranet, ['iperf3', '-s', '-B', LAB.web]);
+    g.lab.spawn(g.lab.intranet, ['iperf3', '-s', '-B', LAB.web]);
     await new Promise((r) => setTimeout(r, 500));
-    void iperfServer;
 
     // Direct: the gateway namespace routes, the client has a plain route.
     execFileSync('ip', ['netns', 'exec', g.lab.gateway, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);

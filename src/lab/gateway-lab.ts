@@ -96,7 +96,7 @@ export async function createGatewayLab(options: {
       lab.spawn(lab.intranet, ['node', server, LAB.web, '80,8080,9000', '7']),
       lab.spawn(lab.intranet, ['node', server, LAB.denied, '80']),
     ];
-    const dnsmasq = lab.spawn(lab.intranet, [
+    lab.spawn(lab.intranet, [
       'dnsmasq',
       '--keep-in-foreground',
       '--no-resolv',
@@ -127,7 +127,6 @@ export async function createGatewayLab(options: {
       ]);
       return r.stdout.trim() === LAB.web;
     });
-    void dnsmasq;
 
     const start = async () => {
       output = '';

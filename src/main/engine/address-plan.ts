@@ -20,9 +20,11 @@ export interface AddressPlan {
   spareAddress: string;
 }
 
+/** A as /32, so the pool's other addresses are not routed to the TUN (no client-to-client). */
 export function planAddresses(config: SessionConfig): AddressPlan {
-  if (config.intranetIp) {
-    return { address: config.intranetIp, prefixLength: 32, spareAddress: SPARE_ADDRESS };
-  }
-  return { address: LOCAL_ADDRESS, prefixLength: 32, spareAddress: SPARE_ADDRESS };
+  return {
+    address: config.intranetIp ?? LOCAL_ADDRESS,
+    prefixLength: 32,
+    spareAddress: SPARE_ADDRESS,
+  };
 }

@@ -76,10 +76,6 @@ export class TunnelEngine implements Engine {
     return this.running?.config.resources ?? [];
   }
 
-  config(): SessionConfig | undefined {
-    return this.running?.config;
-  }
-
   stats(): EngineStats {
     const c = this.counters;
     return {

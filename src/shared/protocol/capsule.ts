@@ -9,8 +9,6 @@ export const CAPSULE_ADDRESS_ASSIGN = 0x01;
 export const CAPSULE_ADDRESS_REQUEST = 0x02;
 export const CAPSULE_ROUTE_ADVERTISEMENT = 0x03;
 
-export const VARINT_MAX = 2 ** 62 - 1;
-
 export function varintLength(value: number): 1 | 2 | 4 | 8 {
   if (value < 0 || !Number.isSafeInteger(value))
     throw new RangeError(`varint out of range: ${value}`);

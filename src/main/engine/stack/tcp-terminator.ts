@@ -103,10 +103,6 @@ export class TcpTerminator {
     }
   }
 
-  get ports(): readonly number[] {
-    return this.listenerPorts;
-  }
-
   private key(destination: number, appPort: number): number {
     return destination * 65_536 + appPort;
   }
@@ -342,9 +338,5 @@ export class TcpTerminator {
     this.bySlot.fill(undefined);
     for (const server of this.servers) server.close();
     this.servers.length = 0;
-  }
-
-  get openFlows(): number {
-    return this.byApp.size;
   }
 }
