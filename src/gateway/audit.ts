@@ -46,16 +46,36 @@ export function openAuditLog(path: string | undefined): AuditLog {
   let stream: WriteStream = createWriteStream(path, { flags: 'a', mode: 0o640 });
   const onError = (err: Error) => console.error(`audit log ${path}: ${err.message}`);
   stream.on('error', onError);
+  // Lines of one event-loop turn go out in one write: a busy gateway ends thousands of flows
+  // a second, and a write per line cost it about a tenth of its CPU (measured, ab -c 20).
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    stream.write(text);
+  };
   return {
     write(event) {
-      stream.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+      pending.push(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
     },
     reopen() {
+      flush();
       const old = stream;
       stream = createWriteStream(path, { flags: 'a', mode: 0o640 });
       stream.on('error', onError);
       old.end();
     },
-    close: () => new Promise((resolve) => stream.end(resolve)),
+    close: () =>
+      new Promise((resolve) => {
+        flush();
+        stream.end(resolve);
+      }),
   };
 }

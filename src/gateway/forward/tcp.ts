@@ -2,6 +2,8 @@
 // target, connect from the gateway's own address, and only then answer 2xx, so the client
 // learns whether the real target accepted before it tells its application "connected".
 import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { forward } from '../../shared/forward.js';
 import type { ProxyError } from '../../shared/protocol/proxy-status.js';
 import type { GatewayContext } from '../context.js';
 import type { Session } from '../sessions.js';
@@ -90,12 +92,12 @@ export async function openTcp(
 
 /**
  * Splices a client-side duplex (an HTTP/2 stream or an HTTP/1.1 socket) with the target
- * socket, both ways, with back-pressure (pipe), half-close passed through, and the flow
+ * socket, both ways, with back-pressure, half-close passed through, and the flow
  * record ended once both are closed. `abort` tears down the client side on a target error
  * (RST_STREAM with CONNECT_ERROR for HTTP/2).
  */
 export function spliceTcp(
-  client: NodeJS.ReadWriteStream & { destroy(): void; once(e: 'close', l: () => void): unknown },
+  client: Duplex,
   target: Socket,
   record: FlowRecord,
   abort: () => void,
@@ -118,6 +120,6 @@ export function spliceTcp(
     onClose();
   });
   client.on('error', () => target.destroy());
-  client.pipe(target);
-  target.pipe(client);
+  forward(client, target);
+  forward(target, client);
 }
