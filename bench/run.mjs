@@ -5,7 +5,7 @@
 //
 // Knobs (environment): T_BULK (s, iperf3 TCP, default 8), T_UDP (s, default 5), CURL_N (200),
 // AB_N (2000), WARMUP (connections before measuring, default 6000), MTU (TUN MTU, default the
-// engine's), ONLY=tcp (throughput only).
+// engine's), ONLY=tcp (throughput only), ONLY=load (requests during a bulk upload only).
 //
 // Warm-up: the engine and the gateway are JavaScript, and this VM's CPUs are slow for a
 // second or so after idling: ab -c 20 on an idle system gives ~2,200 conn/s, the same ab
@@ -55,6 +55,7 @@ async function measure(g, label) {
     const ab = await sh(['ab', '-q', '-n', String(n), '-c', '20', HTTP]);
     return Number(/Requests per second:\s+([\d.]+)/.exec(ab.stdout)?.[1]);
   };
+  if (process.env.ONLY === 'load') return loadedRequests(g, sh, row);
   if (process.env.ONLY !== 'tcp') {
     console.error(`[${label}] cold ab -n ${AB_N}`);
     row.connPerSecCold = await abRate(AB_N);
@@ -86,7 +87,11 @@ async function measure(g, label) {
   console.error(`[${label}] ab -n ${AB_N} -c 20`);
   if (WARMUP > 0) await abRate(WARMUP);
   row.connPerSec = await abRate(AB_N);
-  console.error(`[${label}] short requests during a bulk transfer`);
+  return loadedRequests(g, sh, row);
+}
+
+async function loadedRequests(g, sh, row) {
+  console.error(`[${row.label}] short requests during a bulk transfer`);
   const bulk = g.lab.spawn(g.lab.client, ['iperf3', '-c', LAB.web, '-t', '10']);
   await new Promise((r) => setTimeout(r, 1000));
   const loaded = await sh([

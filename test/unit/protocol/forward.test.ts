@@ -1,6 +1,6 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { forward } from '../../../src/shared/forward.js';
+import { BACKLOG_BYTES, forward } from '../../../src/shared/forward.js';
 
 /** A writable that takes a chunk only when `release()` is called: a full socket. */
 function slowSink(highWaterMark: number) {
@@ -29,19 +29,24 @@ describe('forward', () => {
     expect(sink.writableEnded).toBe(true);
   });
 
-  it('pauses the source while the destination is full and resumes on drain', async () => {
+  it('pauses the source past BACKLOG_BYTES queued and resumes on drain', async () => {
     const source = new PassThrough();
-    const { sink, received, release } = slowSink(4);
+    const { sink, received, release } = slowSink(16 * 1024);
     forward(source, sink);
-    source.write(Buffer.alloc(8, 1));
+    source.write(Buffer.alloc(BACKLOG_BYTES / 2, 1));
+    await new Promise((r) => setImmediate(r));
+    // Over the stream's own high-water mark, but under the backlog: still flowing.
+    expect(source.isPaused()).toBe(false);
+    source.write(Buffer.alloc(BACKLOG_BYTES / 2, 2));
     await new Promise((r) => setImmediate(r));
     expect(source.isPaused()).toBe(true);
-    source.write(Buffer.alloc(8, 2));
-    await new Promise((r) => setImmediate(r));
     expect(received.length).toBe(1);
     release();
     await new Promise((r) => setImmediate(r));
     expect(received.length).toBe(2);
+    release();
+    await new Promise((r) => setImmediate(r));
+    expect(source.isPaused()).toBe(false);
   });
 
   it('stops reading once the destination is destroyed, without throwing', async () => {

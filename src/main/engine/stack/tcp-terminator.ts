@@ -15,6 +15,7 @@ import {
   rewriteTcpEndpoints,
   type Ipv4Header,
 } from '../../../shared/packet/index.js';
+import { forward } from '../../../shared/forward.js';
 import type { TunnelAnswer } from '../gateway/session-client.js';
 import { ResetBudget, abortStream } from '../gateway/stream-close.js';
 import type { EngineCounters, PacketSink } from './counters.js';
@@ -273,8 +274,6 @@ export class TcpTerminator {
     const onClosed = () => {
       if (++closed === 2) this.finish(flow, false);
     };
-    socket.on('data', (chunk: Buffer) => (counters.bytesOut += chunk.length));
-    stream.on('data', (chunk: Buffer) => (counters.bytesIn += chunk.length));
     const budget = this.resets;
     stream.on('error', () => socket.destroy());
     // Errors are handled on 'close' (hadError); without a listener they would throw.
@@ -292,8 +291,8 @@ export class TcpTerminator {
       if (!socket.destroyed && !socket.writableEnded) socket.end();
       onClosed();
     });
-    socket.pipe(stream);
-    stream.pipe(socket);
+    forward(socket, stream, (bytes) => (counters.bytesOut += bytes));
+    forward(stream, socket, (bytes) => (counters.bytesIn += bytes));
   }
 
   /** Frees the flow: at once after a refusal, after a linger once it was open. */
