@@ -1,5 +1,6 @@
 // An intranet host's services for the lab: HTTP on the given ports (a greeting, /whoami,
-// /bytes?n= for downloads, POST /sha256 for uploads) and a UDP echo server.
+// /bytes?n= for downloads, POST /sha256 for uploads, /reset and /truncate for targets that
+// reset) and a UDP echo server.
 // Usage: node intranet-server.js HOST PORT[,PORT...] [UDPPORT]; prints "ready" when listening.
 import { createHash } from 'node:crypto';
 import { createSocket } from 'node:dgram';
@@ -19,6 +20,12 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   if (url.pathname === '/reset') {
     // The host resets the connection (RST), as a crashing server would.
     req.socket.resetAndDestroy();
+  } else if (url.pathname === '/truncate') {
+    // An HTTP/1.0 answer without a length (the body ends with the connection), cut short by
+    // a reset: a client must see a failure, never a complete-looking body.
+    req.socket.write('HTTP/1.0 200 OK\r\ncontent-type: text/plain\r\n\r\npartial body\n', () =>
+      setTimeout(() => req.socket.resetAndDestroy(), 50),
+    );
   } else if (url.pathname === '/whoami') {
     res.end(`${req.socket.remoteAddress}\n`);
   } else if (url.pathname === '/bytes') {

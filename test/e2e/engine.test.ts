@@ -107,13 +107,23 @@ describe('engine in the lab', () => {
   }, 120_000);
 
   it('passes a target reset on to the application as a failure, and carries on', async () => {
-    // Node's HTTP/2 sends END_STREAM just before RST_STREAM, so the application sees the
-    // close first (curl: "empty reply", 52) and the reset after it, rather than the reset
-    // alone (56). Either way the request fails at once; see docs/architecture.md.
+    // RST_STREAM CONNECT_ERROR from the gateway, a reset to the application: curl's
+    // "Recv failure: Connection reset by peer" (56), as on a direct path.
     const r = await sh(['curl', '-sS', '--max-time', '10', `http://${LAB.web}/reset`]);
-    expect([52, 56]).toContain(r.code);
+    expect(r.code).toBe(56);
     const after = await sh(['curl', '-sS', '--max-time', '10', `http://${LAB.web}/whoami`]);
     expect(after.stdout).toBe(`${LAB.gatewayPrivate}\n`);
+  });
+
+  it('never lets a body cut short by a target reset look complete', async () => {
+    // The body of an HTTP/1.0 answer without a length ends with the connection: if the
+    // target's reset reached the application as an orderly close, the truncated body would
+    // pass for the whole one (curl exit 0). It must be a reset (curl 56), as on a direct path.
+    for (let i = 0; i < 5; i++) {
+      const r = await sh(['curl', '-sS', '--max-time', '10', `http://${LAB.web}/truncate`]);
+      expect(r.stdout).toBe('partial body\n');
+      expect(r.code).toBe(56);
+    }
   });
 
   it('refuses a denied destination at once with "connection refused"', async () => {

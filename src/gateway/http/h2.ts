@@ -17,6 +17,7 @@ import { openTcp, spliceTcp } from '../forward/tcp.js';
 import { openUdp, spliceUdp } from '../forward/udp.js';
 import type { Session } from '../sessions.js';
 import { handleApi, type ApiDeps, type ApiResponse } from './api.js';
+import { resetStream } from './h2-reset.js';
 
 function respondJson(stream: ServerHttp2Stream, response: ApiResponse): void {
   if (stream.destroyed || stream.headersSent) return;
@@ -117,7 +118,7 @@ async function handleTunnel(
     stream.respond({ ':status': 200 });
     track(session, stream);
     spliceTcp(stream, result.socket, result.record, () =>
-      stream.close(constants.NGHTTP2_CONNECT_ERROR),
+      resetStream(stream, constants.NGHTTP2_CONNECT_ERROR),
     );
     return;
   }

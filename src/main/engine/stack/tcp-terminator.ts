@@ -275,7 +275,11 @@ export class TcpTerminator {
       if (++closed === 2) this.finish(flow, false);
     };
     const budget = this.resets;
-    stream.on('error', () => socket.destroy());
+    // A stream error is a reset from the gateway (a target's reset, RST_STREAM CONNECT_ERROR):
+    // the application must see a reset too, not the FIN a plain destroy() would send.
+    stream.on('error', () => {
+      if (!socket.destroyed) socket.resetAndDestroy();
+    });
     // Errors are handled on 'close' (hadError); without a listener they would throw.
     socket.on('error', () => undefined);
     socket.once('close', (hadError) => {
