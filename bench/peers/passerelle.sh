@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # Passerelle as a peer of the VPN bench harness (../shared/bench, see its README): the
 # gateway in pg, the headless client in pc, every flow within policy through one TLS
-# connection. Usage, from the project (the harness is read-only; run it from a copy):
-#   cp -r ../shared/bench /tmp/vpnbench && ln -s "$PWD/bench/peers/passerelle.sh" /tmp/vpnbench/peers/
-#   /tmp/vpnbench/run-all.sh baseline passerelle ocserv-dtls
+# connection. `npm run bench:harness` (bench/harness.sh) runs it beside the direct path and
+# ocserv in one run; by hand, with the harness left read-only:
+#   BENCH_EXTRA_PEERS=$PWD/bench/peers BENCH_RESULTS=/tmp/bench-results \
+#     ../shared/bench/run-all.sh baseline ocserv-dtls passerelle
 # Needs `npm ci && npm run build` in the project first. Address pool 10.203.0.0/24.
 set -euo pipefail
 SELF="$(readlink -f "$0")"
 PROJECT="${PASSERELLE_DIR:-$(cd "$(dirname "$SELF")/../.." && pwd)}"
-. "$(dirname "$0")/../lib/common.sh"
+# The harness's helpers: beside this script when it is linked into a copy of the harness,
+# else the shared folder next to the project.
+for common in "$(dirname "$0")/../lib/common.sh" "$PROJECT/../shared/bench/lib/common.sh"; do
+  if [ -f "$common" ]; then
+    . "$common"
+    break
+  fi
+done
+command -v bg_start >/dev/null || { echo "passerelle.sh: the bench harness's lib/common.sh was not found" >&2; exit 1; }
 D="$STATE/passerelle"
 
 up() {
