@@ -1,6 +1,6 @@
 // One direction of a TCP splice: what `source.pipe(destination)` does for a byte stream
 // (back-pressure, end passed on), tuned for a tunnel that moves gigabits through one event
-// loop. Measured on the gateway and the engine (docs/architecture.md, "Splicing"):
+// loop. Measured on the gateway and the engine (docs/architecture.md, "Where the time goes"):
 // - three listeners instead of pipe's eight or so: a splice is set up twice per connection,
 //   thousands of times a second;
 // - the source is paused only past BACKLOG_BYTES queued, not at the stream's 16 KiB high-water

@@ -2,6 +2,7 @@
 // HTTPS-proxy client and a standard Node HTTP/2 client (test/lab/fixtures/h2-probe.mjs).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { constants } from 'node:http2';
 import { runProbe } from '../lab/probe.js';
 import { createGatewayLab, USERS, type GatewayLab } from '../lab/gateway-lab.js';
 import { LAB } from '../lab/lab.js';
@@ -114,6 +115,30 @@ describe('gateway in the lab', () => {
     });
     expect(r.status).toBe(200);
     expect(r.body).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*198\.18\.0\.1\n$/);
+  });
+
+  it("passes a target's reset on as RST_STREAM CONNECT_ERROR alone, an orderly close as END_STREAM", async () => {
+    // No END_STREAM before the reset: a client would take it for the target's FIN, and a
+    // body cut short by the reset (HTTP/1.0, no length) for a complete one.
+    const reset = await probe('tcp', {
+      username: 'alice',
+      password: USERS.alice.password,
+      target: `${LAB.web}:80`,
+      payload: 'GET /truncate HTTP/1.0\r\n\r\n',
+      keepOpen: true,
+    });
+    expect(reset.status).toBe(200);
+    expect(reset.body).toMatch(/partial body\n$/);
+    expect(reset.rstCode).toBe(constants.NGHTTP2_CONNECT_ERROR);
+    expect(reset.sawEnd).toBe(false);
+    const orderly = await probe('tcp', {
+      username: 'alice',
+      password: USERS.alice.password,
+      target: `${LAB.web}:80`,
+      payload: 'GET /whoami HTTP/1.0\r\n\r\n',
+    });
+    expect(orderly.sawEnd).toBe(true);
+    expect(orderly.rstCode).toBe(constants.NGHTTP2_NO_ERROR);
   });
 
   it('applies policy order: bob is staff but denied web; a closed port is 502', async () => {

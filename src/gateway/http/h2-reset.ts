@@ -22,9 +22,16 @@ function nativeHandle(stream: Http2Stream): NativeStreamHandle | undefined {
     : undefined;
 }
 
-/** Resets the stream with `code` and nothing before it; falls back to `close(code)`. */
+/** Streams already reset here: Node only learns of the reset once nghttp2 has sent it. */
+const reset = new WeakSet<Http2Stream>();
+
+/**
+ * Resets the stream with `code` and nothing before it (once: the target's 'error' and
+ * 'close' both ask for it); falls back to `close(code)`.
+ */
 export function resetStream(stream: Http2Stream, code: number): void {
-  if (stream.closed || stream.destroyed) return;
+  if (stream.closed || stream.destroyed || reset.has(stream)) return;
+  reset.add(stream);
   const handle = nativeHandle(stream);
   if (handle) handle.rstStream(code);
   else stream.close(code);
