@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayLab, type GatewayLab } from '../lab/gateway-lab.js';
 import { startClient, type RunningClient } from '../lab/client-runner.js';
-import { LAB } from '../lab/lab.js';
+import { LAB, waitFor } from '../lab/lab.js';
 
 describe('engine with split tunnel off', () => {
   let g: GatewayLab;
@@ -48,6 +48,27 @@ describe('engine with split tunnel off', () => {
     const denied = await sh(['curl', '-sS', '--max-time', '10', `http://${LAB.denied}/`]);
     expect(denied.code).toBe(7);
   }, 30_000);
+
+  it('comes back after the network went away: the route to the gateway is put back', async () => {
+    // A laptop's Wi-Fi going down takes every route through it with it, the gateway's host
+    // route too; when the link returns, only the kernel's own routes come back. Without the
+    // host route, the gateway's address would be routed into the tunnel itself.
+    const dev = (await routeDev(LAB.gatewayPublic)) as string;
+    const kinds = () => client.states().map((s) => s.kind);
+    const before = kinds().length;
+    await sh(['ip', 'link', 'set', 'dev', dev, 'down']);
+    try {
+      await waitFor('reconnecting', () => kinds().slice(before).includes('reconnecting'), 15_000);
+      // Down for a few reconnect attempts.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    } finally {
+      await sh(['ip', 'link', 'set', 'dev', dev, 'up']);
+    }
+    await waitFor('connected again', () => kinds().at(-1) === 'connected', 30_000);
+    expect(await routeDev(LAB.gatewayPublic)).toBe(dev);
+    const r = await sh(['curl', '-sS', '--max-time', '10', `http://${LAB.web}/whoami`]);
+    expect(r.stdout).toBe(`${LAB.gatewayPrivate}\n`);
+  }, 60_000);
 
   it('restores the routes on disconnect', async () => {
     client.child.kill('SIGTERM');

@@ -13,6 +13,7 @@ import {
   checkPlan,
   checkPrivileges,
   createRunner,
+  gatewayPath,
   hasCapability,
   hasMarker,
   isAlreadyGone,
@@ -23,6 +24,7 @@ import {
   renderResolvConf,
   resolvectlApplyCommands,
   resolvectlRevertCommand,
+  type MainRoute,
   type NetworkPlan,
   type NetState,
   type Runner,
@@ -181,6 +183,34 @@ describe('parsing', () => {
   });
 });
 
+describe('the path to the gateway outside the tunnel', () => {
+  const own = '203.0.113.7/32';
+  it('takes the longest match, then the lowest metric, and skips what cannot carry it', () => {
+    const routes: MainRoute[] = [
+      { dst: 'default', gateway: '10.0.0.1', dev: 'eth0', metric: 100 },
+      { dst: 'default', gateway: '10.9.0.1', dev: 'wlan0', metric: 600 },
+      { dst: '0.0.0.0/1', dev: 't0' },
+      { dst: '203.0.113.0/24', gateway: '10.0.0.9', dev: 'eth1', flags: ['linkdown'] },
+      { dst: '203.0.113.0/25', type: 'blackhole' },
+      { dst: '203.0.113.7', gateway: '10.0.0.1', dev: 'eth0' }, // our own host route
+    ];
+    expect(gatewayPath(routes, '203.0.113.7', 't0', own)).toEqual({
+      dst: own,
+      gateway: '10.0.0.1',
+      dev: 'eth0',
+    });
+    // A directly connected network wins over a default route, with no next hop.
+    expect(
+      gatewayPath([...routes, { dst: '203.0.113.0/24', dev: 'eth2' }], '203.0.113.7', 't0', own),
+    ).toEqual({ dst: own, gateway: null, dev: 'eth2' });
+  });
+
+  it('finds nothing when only the tunnel is left', () => {
+    expect(gatewayPath([{ dst: '0.0.0.0/1', dev: 't0' }], '203.0.113.7', 't0', own)).toBeNull();
+    expect(gatewayPath([], '203.0.113.7', 't0', own)).toBeNull();
+  });
+});
+
 describe('running commands', () => {
   const run = createRunner({ timeoutMs: 5_000 });
   const node = process.execPath;
@@ -235,13 +265,18 @@ function plan(over: Partial<NetworkPlan> = {}): NetworkPlan {
 }
 
 /** A fake `ip`/`resolvectl`: records calls; `fail` decides which ones fail with which stderr. */
-function fakeRunner(fail: (cmd: string) => string | null = () => null) {
+function fakeRunner(
+  fail: (cmd: string) => string | null = () => null,
+  reply: (cmd: string) => string | undefined = () => undefined,
+) {
   const calls: string[] = [];
   const run: Runner = async (file, args) => {
     const cmd = [file, ...args].join(' ');
     calls.push(cmd);
     const stderr = fail(cmd);
     if (stderr !== null) throw new CommandError({ file, args, stderr, exitCode: 2 });
+    const stdout = reply(cmd);
+    if (stdout !== undefined) return { stdout, stderr: '' };
     if (cmd === 'ip -d -j link show dev t0') {
       return {
         stdout:
@@ -314,6 +349,68 @@ describe('NetworkSetup orchestration (fake runner)', () => {
     calls.length = 0;
     await applied.undo();
     expect(calls).toEqual([]);
+  });
+
+  it('full tunnel: after a network change, puts the host route back where the main table goes now', async () => {
+    // What `ip` answers after Wi-Fi went down and another network came up: our host route
+    // is gone, the default route is another one.
+    let mainTable = '[]';
+    let hostRouteNow = '[]';
+    const { run, calls } = fakeRunner(
+      () => null,
+      (cmd) =>
+        cmd === 'ip -4 -j route show table main'
+          ? mainTable
+          : cmd === 'ip -4 -j route show exact 203.0.113.7/32'
+            ? hostRouteNow
+            : undefined,
+    );
+    const applied = await new NetworkSetup({ run, stateDir, dnsMode: 'resolved' }).apply(
+      plan({ splitTunnel: false }),
+    );
+    // The network is down: only the tunnel's routes are left. No path, nothing changed.
+    mainTable = JSON.stringify([
+      { dst: '0.0.0.0/1', dev: 't0', flags: [] },
+      { dst: '128.0.0.0/1', dev: 't0', flags: [] },
+    ]);
+    calls.length = 0;
+    expect(await applied.refreshHostRoute()).toEqual({ result: 'no-path' });
+    expect(calls.some((c) => c.startsWith('ip route replace'))).toBe(false);
+    // Another network: a default route through wlan0 (and a worse one through a dead link).
+    mainTable = JSON.stringify([
+      { dst: 'default', gateway: '10.1.0.1', dev: 'wlan0', metric: 600, flags: [] },
+      { dst: 'default', gateway: '192.0.2.1', dev: 'eth0', metric: 100, flags: ['linkdown'] },
+      { dst: '0.0.0.0/1', dev: 't0', flags: [] },
+      { dst: '10.1.0.0/24', dev: 'wlan0', flags: [] },
+    ]);
+    expect(await applied.refreshHostRoute()).toEqual({
+      result: 'replaced',
+      route: { dst: '203.0.113.7/32', gateway: '10.1.0.1', dev: 'wlan0' },
+    });
+    expect(calls).toContain('ip route replace 203.0.113.7/32 via 10.1.0.1 dev wlan0');
+    const state = JSON.parse(readFileSync(applied.stateFile, 'utf8')) as NetState;
+    expect(state.hostRoute).toMatchObject({ gateway: '10.1.0.1', dev: 'wlan0', status: 'done' });
+    expect(applied.hostRoute).toEqual({
+      dst: '203.0.113.7/32',
+      gateway: '10.1.0.1',
+      dev: 'wlan0',
+    });
+    // Already right: nothing to do.
+    hostRouteNow = JSON.stringify([{ dst: '203.0.113.7', gateway: '10.1.0.1', dev: 'wlan0' }]);
+    calls.length = 0;
+    expect(await applied.refreshHostRoute()).toEqual({ result: 'unchanged' });
+    expect(calls.some((c) => c.startsWith('ip route replace'))).toBe(false);
+    // Undo deletes the route that is there now.
+    calls.length = 0;
+    await applied.undo();
+    expect(calls).toContain('ip route del 203.0.113.7/32 via 10.1.0.1 dev wlan0');
+  });
+
+  it('split tunnel with the gateway outside: no host route to look after', async () => {
+    const { run } = fakeRunner();
+    const applied = await new NetworkSetup({ run, stateDir, dnsMode: 'resolved' }).apply(plan());
+    expect(await applied.refreshHostRoute()).toEqual({ result: 'not-needed' });
+    await applied.undo();
   });
 
   it("refuses a TUN already set up by a live process, and clears a dead one's state first", async () => {

@@ -238,6 +238,7 @@ export class TunnelEngine implements Engine {
       if (this.stopping || this.running !== running) return;
       const client = new SessionClient({ endpoint: running.endpoint, trust: running.trust });
       try {
+        await this.refreshGatewayRoute(running);
         await client.open();
         const token = running.client.currentToken;
         if (token) client.useToken(token);
@@ -280,6 +281,27 @@ export class TunnelEngine implements Engine {
         this.reconnect(attempt + 1, (err as Error).message);
       }
     }, delay);
+  }
+
+  /**
+   * Full tunnel: a network change may have taken the gateway's host route with its link.
+   * Puts it back before a reconnect, and does not try while there is no path outside the
+   * tunnel (the attempt would only go into the tunnel itself).
+   */
+  private async refreshGatewayRoute(running: Running): Promise<void> {
+    const refreshed = await running.network.refreshHostRoute();
+    if (refreshed.result === 'no-path') {
+      throw new Error(
+        `no route to the gateway ${running.endpoint.host} outside the tunnel (is the network down?)`,
+      );
+    }
+    if (refreshed.result === 'replaced') {
+      const { dst, gateway, dev } = refreshed.route;
+      this.log(
+        'info',
+        `route to the gateway put back: ${dst} ${gateway ? `via ${gateway} ` : ''}dev ${dev}`,
+      );
+    }
   }
 
   async disconnect(): Promise<void> {

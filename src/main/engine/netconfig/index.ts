@@ -9,7 +9,14 @@ export {
 } from './run.js';
 export type { Runner, RunOptions, RunResult } from './run.js';
 export { NetworkSetup, NetworkSetupError, checkPlan } from './setup.js';
-export type { AppliedSetup, DnsMode, NetworkPlan, NetworkSetupOptions } from './setup.js';
+export type {
+  AppliedSetup,
+  DnsMode,
+  HostRouteRefresh,
+  NetworkPlan,
+  NetworkSetupOptions,
+} from './setup.js';
+export { gatewayPath, type MainRoute } from './gateway-path.js';
 export { recoverStale } from './recover.js';
 export type { RecoverOptions, RecoveryReport } from './recover.js';
 export { checkPrivileges, hasCapability, parseCapEff, CAP_NET_ADMIN } from './privileges.js';

@@ -1,6 +1,7 @@
 // iproute2 operations: the link, its addresses, routes, and the lookup of the current route to
 // the gateway. Every function builds an argv and runs it; nothing is parsed from text output
 // except iproute2's JSON (-j).
+import type { MainRoute } from './gateway-path.js';
 import type { Runner } from './run.js';
 
 export interface LinkInfo {
@@ -133,6 +134,41 @@ export class IpRoute2 {
 
   async deleteUnreachable6(dst: string): Promise<void> {
     await this.ip(['-6', 'route', 'del', 'unreachable', dst]);
+  }
+
+  /** The main table's IPv4 routes (`ip -j route show table main`). */
+  async mainRoutes(): Promise<MainRoute[]> {
+    const { stdout } = await this.ip(['-4', '-j', 'route', 'show', 'table', 'main']);
+    return parseJsonArray(stdout, 'ip route show table main').flatMap((entry) => {
+      const r = entry as Record<string, unknown>;
+      if (typeof r.dst !== 'string') return [];
+      return [
+        {
+          dst: r.dst,
+          ...(typeof r.gateway === 'string' ? { gateway: r.gateway } : {}),
+          ...(typeof r.dev === 'string' ? { dev: r.dev } : {}),
+          ...(typeof r.metric === 'number' ? { metric: r.metric } : {}),
+          ...(typeof r.type === 'string' ? { type: r.type } : {}),
+          ...(Array.isArray(r.flags)
+            ? { flags: r.flags.filter((f): f is string => typeof f === 'string') }
+            : {}),
+        },
+      ];
+    });
+  }
+
+  /** The main-table route for exactly `dst` ("a.b.c.d/32"), or null. */
+  async hostRouteNow(dst: string): Promise<Omit<HostRoute, 'dst'> | null> {
+    const { stdout } = await this.ip(['-4', '-j', 'route', 'show', 'exact', dst]);
+    const [first] = parseJsonArray(stdout, `ip route show exact ${dst}`);
+    const route = first as { gateway?: unknown; dev?: unknown } | undefined;
+    if (!route || typeof route.dev !== 'string') return null;
+    return { gateway: typeof route.gateway === 'string' ? route.gateway : null, dev: route.dev };
+  }
+
+  /** Adds the host route, or changes where an existing one for the same prefix goes. */
+  async replaceHostRoute(route: HostRoute): Promise<void> {
+    await this.ip(['route', 'replace', ...hostRouteSpec(route)]);
   }
 
   async addHostRoute(route: HostRoute): Promise<void> {

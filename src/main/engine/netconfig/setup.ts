@@ -5,6 +5,7 @@ import { cidrContains, normalizeCidr, parseIpv4, parseIpv4Cidr } from './cidr.js
 import { applyResolved, cleanDomain, resolvedUsable, type DnsSettings } from './dns-resolved.js';
 import { applyResolvConf, DEFAULT_RESOLV_CONF, readResolvConf } from './dns-resolvconf.js';
 import { combineErrors, revertState } from './revert.js';
+import { gatewayPath } from './gateway-path.js';
 import { IpRoute2, type HostRoute } from './routes.js';
 import { createRunner, isAlreadyExists, type Runner } from './run.js';
 import {
@@ -62,8 +63,15 @@ export interface AppliedSetup {
   readonly tunName: string;
   readonly stateFile: string;
   readonly dnsMode: DnsMode;
-  /** The gateway's host route outside the tunnel, when one was needed. */
+  /** The gateway's host route outside the tunnel, when one was needed (as it is now). */
   readonly hostRoute: HostRoute | null;
+  /**
+   * Puts the gateway's host route back where the main table would send the gateway now:
+   * after a network change it may be gone with its link, or point at a next hop that left.
+   * Call before reconnecting. "no-path": no route outside the tunnel (the network is down);
+   * connecting now would send the gateway's own traffic into the tunnel.
+   */
+  refreshHostRoute(): Promise<HostRouteRefresh>;
   /** Routes added via the TUN. */
   readonly routes: readonly string[];
   /**
@@ -73,6 +81,9 @@ export interface AppliedSetup {
    */
   undo(): Promise<void>;
 }
+
+export type HostRouteRefresh =
+  { result: 'not-needed' | 'unchanged' | 'no-path' } | { result: 'replaced'; route: HostRoute };
 
 /** A failed apply(); everything that had landed was rolled back (see rollbackErrors). */
 export class NetworkSetupError extends Error {
@@ -358,12 +369,37 @@ export class NetworkSetup {
       return running;
     };
 
+    const refreshHostRoute = async (): Promise<HostRouteRefresh> => {
+      const host = state.hostRoute;
+      // Only a route we added is ours to move; one that was there before is left alone.
+      if (done || !host || host.status !== 'done') return { result: 'not-needed' };
+      const wanted = gatewayPath(await ip.mainRoutes(), p.gatewayIp, tun, host.dst);
+      if (!wanted) return { result: 'no-path' };
+      const now = await ip.hostRouteNow(host.dst);
+      if (now && now.dev === wanted.dev && now.gateway === wanted.gateway) {
+        return { result: 'unchanged' };
+      }
+      // Recorded first, so that undo and crash recovery delete the route that is there.
+      state.hostRoute = { ...wanted, status: 'pending' };
+      await writeState(file, state);
+      await ip.replaceHostRoute(wanted);
+      state.hostRoute.status = 'done';
+      await writeState(file, state);
+      return { result: 'replaced', route: wanted };
+    };
+
     return {
       tunName: tun,
       stateFile: file,
       dnsMode,
-      hostRoute: state.hostRoute?.status === 'done' ? hostRoute : null,
+      get hostRoute() {
+        const host = state.hostRoute;
+        return host?.status === 'done'
+          ? { dst: host.dst, gateway: host.gateway, dev: host.dev }
+          : null;
+      },
       routes: state.routes.filter((r) => r.status === 'done').map((r) => r.dst),
+      refreshHostRoute,
       undo,
     };
   }
