@@ -24,6 +24,8 @@ export function startClient(
     password?: string;
     extraArgs?: string[];
     trust?: 'ca' | 'none';
+    /** The gateway URL to give; the lab gateway's address by default. */
+    url?: string;
   } = {},
 ): RunningClient {
   const user = options.user ?? 'alice';
@@ -34,7 +36,7 @@ export function startClient(
     'node',
     CLIENT_CLI,
     'connect',
-    g.url,
+    options.url ?? g.url,
     '--user',
     user,
     '--password-file',

@@ -1,8 +1,10 @@
 // The headless client's errors: each failure says what went wrong and exits with its own code.
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totp } from '../../src/gateway/auth/totp.js';
 import { createGatewayLab, USERS, type GatewayLab } from '../lab/gateway-lab.js';
 import { CLIENT_CLI, startClient } from '../lab/client-runner.js';
+import { LAB } from '../lab/lab.js';
 
 describe('passerelle connect errors', () => {
   let g: GatewayLab;
@@ -61,6 +63,29 @@ describe('passerelle connect errors', () => {
     });
     expect(await wrong.exited).toBe(4);
   });
+
+  it('connects by name to the address it resolved, and checks the certificate against the name', async () => {
+    // The lab's client namespace resolves through this hosts file (ip netns exec mounts it).
+    writeFileSync(
+      `/etc/netns/${g.lab.client}/hosts`,
+      `127.0.0.1 localhost\n${LAB.gatewayPublic} gateway.corp.test gw-alias.corp.test\n`,
+    );
+    const byName = startClient(g, { url: 'https://gateway.corp.test' });
+    await byName.waitForState('connected');
+    const sockets = await g.lab.exec(g.lab.client, ['ss', '-Htn', 'state', 'established']);
+    expect(sockets.stdout).toContain(`${LAB.gatewayPublic}:443`);
+    byName.child.kill('SIGTERM');
+    expect(await byName.exited).toBe(0);
+    // Same address, a name the certificate does not carry: refused, although the address
+    // itself is in the certificate. The name is what is checked.
+    const alias = startClient(g, { url: 'https://gw-alias.corp.test' });
+    expect(await alias.exited).toBe(4);
+    expect(alias.states().at(-1)).toMatchObject({ reason: 'untrusted-certificate' });
+    // Unknown name: unreachable, saying so.
+    const unknown = startClient(g, { url: 'https://nowhere.corp.test' });
+    expect(await unknown.exited).toBe(5);
+    expect(unknown.output()).toMatch(/cannot resolve the gateway nowhere\.corp\.test/);
+  }, 60_000);
 
   it('unreachable gateway: exit 5', async () => {
     const r = await g.lab.exec(g.lab.client, [

@@ -36,6 +36,8 @@ export interface EngineOptions {
 
 interface Running {
   endpoint: GatewayEndpoint;
+  /** The gateway's address, resolved once: the host route and every reconnect use it. */
+  gatewayIp: string;
   trust: Trust;
   options: ConnectOptions;
   client: SessionClient;
@@ -49,6 +51,19 @@ interface Running {
 }
 
 const MAX_BACKOFF_MS = 15_000;
+
+/** The gateway's IPv4 address: the URL's, or its name resolved once. */
+async function resolveGateway(host: string): Promise<string> {
+  if (isIPv4(host)) return host;
+  try {
+    return (await lookup(host, { family: 4 })).address;
+  } catch (err) {
+    throw new GatewayError(
+      'gateway-unreachable',
+      `cannot resolve the gateway ${host}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+}
 
 export class TunnelEngine implements Engine {
   private readonly events = new EventEmitter();
@@ -119,13 +134,11 @@ export class TunnelEngine implements Engine {
         : options.ca
           ? { kind: 'ca', pem: options.ca }
           : { kind: 'system' };
-      client = new SessionClient({ endpoint, trust });
+      const gatewayIp = await resolveGateway(endpoint.host);
+      client = new SessionClient({ endpoint, trust, address: gatewayIp });
       await client.open();
       const login = await client.login(options.username, options.password, options.otp);
       const config = login.config;
-      const gatewayIp = isIPv4(endpoint.host)
-        ? endpoint.host
-        : (await lookup(endpoint.host, { family: 4 })).address;
 
       const tunName = options.tunName ?? 'passerelle0';
       const stateDir = this.engineOptions.stateDir ?? defaultStateDir();
@@ -175,6 +188,7 @@ export class TunnelEngine implements Engine {
       statsTimer.unref();
       this.running = {
         endpoint,
+        gatewayIp,
         trust,
         options,
         client,
@@ -236,7 +250,11 @@ export class TunnelEngine implements Engine {
     const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** (attempt - 1));
     this.reconnectTimer = setTimeout(async () => {
       if (this.stopping || this.running !== running) return;
-      const client = new SessionClient({ endpoint: running.endpoint, trust: running.trust });
+      const client = new SessionClient({
+        endpoint: running.endpoint,
+        trust: running.trust,
+        address: running.gatewayIp,
+      });
       try {
         await this.refreshGatewayRoute(running);
         await client.open();

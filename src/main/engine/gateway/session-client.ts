@@ -64,6 +64,13 @@ export interface OpenedTunnel {
 
 export interface SessionClientOptions {
   endpoint: GatewayEndpoint;
+  /**
+   * The address to connect to, resolved once by the engine: the host route that keeps the
+   * gateway outside a full tunnel is for this address, so every connection, reconnects
+   * included, must go there and not wherever the name resolves next (round-robin DNS). The
+   * certificate is still checked against the name in `endpoint`.
+   */
+  address?: string;
   trust: Trust;
   /** Per-stream receive window; large, so one flow is not capped by latency. */
   streamWindow?: number;
@@ -119,8 +126,9 @@ export class SessionClient extends EventEmitter {
     const { endpoint, trust, connectTimeoutMs = 10_000 } = this.options;
     return new Promise((resolve, reject) => {
       const socket = connectTls({
-        host: endpoint.host,
+        host: this.options.address ?? endpoint.host,
         port: endpoint.port,
+        // The name, for SNI and the certificate check, even when connecting to an address.
         servername: isIP(endpoint.host) ? undefined : endpoint.host,
         ALPNProtocols: ['h2'],
         minVersion: 'TLSv1.2',
