@@ -40,6 +40,24 @@ describe('passerelle connect errors', () => {
     expect(replay.states().at(-1)).toMatchObject({ reason: 'bad-credentials' });
   });
 
+  it('a TOTP user whose session the gateway lost stops and asks for a new code', async () => {
+    // After a gateway restart the engine logs in again with the saved password; a one-time
+    // code cannot be saved. Retrying without it would only pile up failed logins (and lock
+    // the account out), so the engine stops and says a new code is needed. The next 30 s
+    // code: the previous test used the current one, and replays are refused.
+    const code = totp(USERS.dave.totp, Date.now() + 30_000);
+    const c = startClient(g, { user: 'dave', extraArgs: ['--otp', code] });
+    await c.waitForState('connected');
+    await g.restartGateway();
+    const exited = await Promise.race([
+      c.exited,
+      new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 20_000)),
+    ]);
+    if (exited === 'still running') c.child.kill('SIGKILL');
+    expect(exited).toBe(3);
+    expect(c.states().at(-1)).toMatchObject({ kind: 'error', reason: 'otp-required' });
+  }, 60_000);
+
   it('untrusted certificate: exit 4, with the fingerprint', async () => {
     const c = startClient(g, { trust: 'none' });
     expect(await c.exited).toBe(4);

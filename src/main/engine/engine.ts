@@ -282,17 +282,26 @@ export class TunnelEngine implements Engine {
         this.log('info', 'reconnected');
       } catch (err) {
         client.close();
+        // Retrying cannot help these: the password or the certificate changed, or the gateway
+        // lost the session of a user with one-time codes (a code cannot be kept to log in
+        // again, and logins without it would only count as failures towards a lockout).
         if (
           err instanceof GatewayError &&
-          (err.reason === 'bad-credentials' || err.reason === 'untrusted-certificate')
+          (err.reason === 'bad-credentials' ||
+            err.reason === 'untrusted-certificate' ||
+            err.reason === 'otp-required')
         ) {
-          this.log('error', err.message);
+          const message =
+            err.reason === 'otp-required'
+              ? 'the gateway ended the session and needs a new one-time code: connect again'
+              : err.message;
+          this.log('error', message);
           await this.disconnect();
           this.setState({
             kind: 'error',
             gateway: running.options.gatewayUrl,
             reason: err.reason,
-            message: err.message,
+            message,
           });
           return;
         }
