@@ -7,7 +7,12 @@ import { isIPv4, parseIPv4 } from '../../shared/net/ipv4.js';
 import type { AllowedResource, SessionConfig } from '../../shared/protocol/session.js';
 import { DEFAULT_MTU, planAddresses } from './address-plan.js';
 import { GatewayError } from './gateway/errors.js';
-import { SessionClient, parseGatewayUrl, type GatewayEndpoint } from './gateway/session-client.js';
+import {
+  SessionClient,
+  parseGatewayUrl,
+  type GatewayEndpoint,
+  type OpenedTunnel,
+} from './gateway/session-client.js';
 import { parsePin, type Trust } from './gateway/tls-trust.js';
 import {
   DEFAULT_STATE_DIR,
@@ -72,6 +77,8 @@ export class TunnelEngine implements Engine {
   private counters = new EngineCounters();
   private stopping = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  /** The login under way after a 407 (see renewSession), shared by every refused flow. */
+  private renewing: Promise<boolean> | undefined;
 
   constructor(private readonly engineOptions: EngineOptions = {}) {}
 
@@ -166,19 +173,24 @@ export class TunnelEngine implements Engine {
         spareAddress: parseIPv4(plan.spareAddress),
         sink: writer,
         counters: this.counters,
-        open: (host, port) => live().connectTcp(host, port),
+        open: async (host, port) => {
+          // The application's SYN is held meanwhile: a renewed session serves this very flow.
+          const answer = await live().connectTcp(host, port);
+          if (answer.ok || answer.status !== 407 || !(await this.renewSession())) return answer;
+          return live().connectTcp(host, port);
+        },
       });
       await tcp.listen();
       const udp = new UdpFlows(
         writer,
         this.counters,
-        (host, port) => live().connectUdp(host, port),
+        (host, port) => this.renewOn407(live().connectUdp(host, port)),
         config.timeouts.udpIdleSeconds * 1000,
       );
       const icmp = new IcmpRelay(
         writer,
         this.counters,
-        () => live().connectIp(),
+        () => this.renewOn407(live().connectIp()),
         parseIPv4(plan.address),
       );
       const router = new PacketRouter({ tcp, udp, icmp }, writer, this.counters);
@@ -282,32 +294,74 @@ export class TunnelEngine implements Engine {
         this.log('info', 'reconnected');
       } catch (err) {
         client.close();
-        // Retrying cannot help these: the password or the certificate changed, or the gateway
-        // lost the session of a user with one-time codes (a code cannot be kept to log in
-        // again, and logins without it would only count as failures towards a lockout).
-        if (
-          err instanceof GatewayError &&
-          (err.reason === 'bad-credentials' ||
-            err.reason === 'untrusted-certificate' ||
-            err.reason === 'otp-required')
-        ) {
-          const message =
-            err.reason === 'otp-required'
-              ? 'the gateway ended the session and needs a new one-time code: connect again'
-              : err.message;
-          this.log('error', message);
-          await this.disconnect();
-          this.setState({
-            kind: 'error',
-            gateway: running.options.gatewayUrl,
-            reason: err.reason,
-            message,
-          });
-          return;
-        }
+        if (await this.stopIfHopeless(running, err)) return;
         this.reconnect(attempt + 1, (err as Error).message);
       }
     }, delay);
+  }
+
+  /** Datagram tunnels: a 407 renews the session for the flows that follow (see UdpFlows). */
+  private renewOn407(opened: OpenedTunnel): OpenedTunnel {
+    void opened.answer.then((answer) => {
+      if (!answer.ok && answer.status === 407) void this.renewSession();
+    });
+    return opened;
+  }
+
+  /**
+   * Stops with an error state when retrying cannot help: the password or the certificate
+   * changed, or the gateway lost the session of a user with one-time codes (a code cannot be
+   * kept to log in again, and logins without it would only count towards a lockout).
+   * Returns whether it stopped.
+   */
+  private async stopIfHopeless(running: Running, err: unknown): Promise<boolean> {
+    if (
+      !(err instanceof GatewayError) ||
+      (err.reason !== 'bad-credentials' &&
+        err.reason !== 'untrusted-certificate' &&
+        err.reason !== 'otp-required')
+    ) {
+      return false;
+    }
+    const message =
+      err.reason === 'otp-required'
+        ? 'the gateway ended the session and needs a new one-time code: connect again'
+        : err.message;
+    this.log('error', message);
+    await this.disconnect();
+    this.setState({
+      kind: 'error',
+      gateway: running.options.gatewayUrl,
+      reason: err.reason,
+      message,
+    });
+    return true;
+  }
+
+  /**
+   * The gateway refused a tunnel with 407: the session ended (its lifetime ran out, or a newer
+   * login replaced it past the per-user cap) while the connection stayed up. Logs in again
+   * with the saved password on the same connection, once for all the flows refused meanwhile.
+   * Resolves whether the session was renewed.
+   */
+  private renewSession(): Promise<boolean> {
+    const running = this.running;
+    if (!running || this.stopping) return Promise.resolve(false);
+    this.renewing ??= (async () => {
+      try {
+        const { username, password } = running.options;
+        running.config = (await running.client.login(username, password, undefined)).config;
+        this.log('info', 'the session had ended: logged in again');
+        return true;
+      } catch (err) {
+        if (!(await this.stopIfHopeless(running, err)))
+          this.log('warn', `renewing the session failed: ${(err as Error).message}`);
+        return false;
+      }
+    })().finally(() => {
+      this.renewing = undefined;
+    });
+    return this.renewing;
   }
 
   /**

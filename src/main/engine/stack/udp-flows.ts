@@ -76,13 +76,17 @@ export class UdpFlows {
     this.counters.opened('udp');
     answer.then((result) => {
       if (result.ok) return;
-      // Refused by policy: "administratively prohibited"; otherwise the port is unreachable.
-      const code =
-        result.status === 403
-          ? UNREACHABLE_CODE.ADMINISTRATIVELY_PROHIBITED
-          : UNREACHABLE_CODE.PORT;
-      const error = buildIcmpUnreachable(flow.first, flow.destination, code);
-      if (error) this.sink.send(error);
+      // 407: our session ended, nothing the target did. The engine logs in again, and the
+      // application's next try opens a new flow; an ICMP error would fail it for good.
+      if (result.status !== 407) {
+        // Refused by policy: "administratively prohibited"; otherwise the port is unreachable.
+        const code =
+          result.status === 403
+            ? UNREACHABLE_CODE.ADMINISTRATIVELY_PROHIBITED
+            : UNREACHABLE_CODE.PORT;
+        const error = buildIcmpUnreachable(flow.first, flow.destination, code);
+        if (error) this.sink.send(error);
+      }
       this.close(flow);
     });
     readDatagrams(stream, MAX_CAPSULE, {
