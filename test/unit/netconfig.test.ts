@@ -406,6 +406,31 @@ describe('NetworkSetup orchestration (fake runner)', () => {
     expect(calls).toContain('ip route del 203.0.113.7/32 via 10.1.0.1 dev wlan0');
   });
 
+  it('resolv.conf mode: puts ours back over a rewritten file, which becomes the original', async () => {
+    const { run } = fakeRunner();
+    const path = join(stateDir, 'resolv.conf');
+    writeFileSync(path, 'nameserver 192.0.2.1\n');
+    const applied = await new NetworkSetup({
+      run,
+      stateDir,
+      dnsMode: 'resolvconf',
+      resolvConfPath: path,
+    }).apply(plan());
+    expect(await applied.reapplyDns()).toBe('unchanged');
+    const theirs = 'nameserver 10.9.0.1\nsearch home.example\n';
+    writeFileSync(path, theirs); // NetworkManager after a network change
+    expect(await applied.reapplyDns()).toBe('reapplied');
+    const managed = readFileSync(path, 'utf8');
+    expect(managed).toMatch(/^# passerelle-managed dev=t0:/);
+    expect(managed).toContain('nameserver 198.18.0.53\nnameserver 10.9.0.1\n');
+    expect(managed).not.toContain('192.0.2.1');
+    const state = JSON.parse(readFileSync(applied.stateFile, 'utf8')) as NetState;
+    expect(state.dns).toMatchObject({ originalBase64: Buffer.from(theirs).toString('base64') });
+    await applied.undo();
+    expect(readFileSync(path, 'utf8')).toBe(theirs);
+    expect(await applied.reapplyDns()).toBe('not-managed');
+  });
+
   it('split tunnel with the gateway outside: no host route to look after', async () => {
     const { run } = fakeRunner();
     const applied = await new NetworkSetup({ run, stateDir, dnsMode: 'resolved' }).apply(plan());

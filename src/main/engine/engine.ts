@@ -53,9 +53,13 @@ interface Running {
   udp: UdpFlows;
   icmp: IcmpRelay;
   statsTimer: NodeJS.Timeout;
+  /** resolv.conf mode: checks that our DNS is still the one in use (see watchDns). */
+  dnsTimer: NodeJS.Timeout | undefined;
 }
 
 const MAX_BACKOFF_MS = 15_000;
+/** How often resolv.conf is checked for another program's rewrite. */
+const DNS_CHECK_MS = 2000;
 
 /** The gateway's IPv4 address: the URL's, or its name resolved once. */
 async function resolveGateway(host: string): Promise<string> {
@@ -198,7 +202,12 @@ export class TunnelEngine implements Engine {
 
       const statsTimer = setInterval(() => this.events.emit('stats', this.stats()), 1000);
       statsTimer.unref();
+      const dnsTimer =
+        network.dnsMode === 'resolvconf'
+          ? setInterval(() => void this.watchDns(), DNS_CHECK_MS).unref()
+          : undefined;
       this.running = {
+        dnsTimer,
         endpoint,
         gatewayIp,
         trust,
@@ -300,6 +309,23 @@ export class TunnelEngine implements Engine {
     }, delay);
   }
 
+  private checkingDns = false;
+
+  /** resolv.conf mode: puts the intranet DNS back if another program rewrote the file. */
+  private async watchDns(): Promise<void> {
+    const running = this.running;
+    if (!running || this.stopping || this.checkingDns) return;
+    this.checkingDns = true;
+    try {
+      if ((await running.network.reapplyDns()) === 'reapplied')
+        this.log('info', 'resolv.conf was rewritten by another program: intranet DNS put back');
+    } catch (err) {
+      this.log('warn', `checking resolv.conf: ${(err as Error).message}`);
+    } finally {
+      this.checkingDns = false;
+    }
+  }
+
   /** Datagram tunnels: a 407 renews the session for the flows that follow (see UdpFlows). */
   private renewOn407(opened: OpenedTunnel): OpenedTunnel {
     void opened.answer.then((answer) => {
@@ -395,6 +421,7 @@ export class TunnelEngine implements Engine {
       return;
     }
     clearInterval(running.statsTimer);
+    clearInterval(running.dnsTimer);
     running.tcp.close();
     running.udp.closeAll();
     running.icmp.close();

@@ -3,7 +3,12 @@
 import { isIP } from 'node:net';
 import { cidrContains, normalizeCidr, parseIpv4, parseIpv4Cidr } from './cidr.js';
 import { applyResolved, cleanDomain, resolvedUsable, type DnsSettings } from './dns-resolved.js';
-import { applyResolvConf, DEFAULT_RESOLV_CONF, readResolvConf } from './dns-resolvconf.js';
+import {
+  applyResolvConf,
+  DEFAULT_RESOLV_CONF,
+  hasMarker,
+  readResolvConf,
+} from './dns-resolvconf.js';
 import { combineErrors, revertState } from './revert.js';
 import { gatewayPath } from './gateway-path.js';
 import { IpRoute2, type HostRoute } from './routes.js';
@@ -72,6 +77,12 @@ export interface AppliedSetup {
    * connecting now would send the gateway's own traffic into the tunnel.
    */
   refreshHostRoute(): Promise<HostRouteRefresh>;
+  /**
+   * resolv.conf mode: after a network change another program (NetworkManager, a DHCP
+   * client) may write its own resolv.conf over ours, and intranet names stop resolving. Puts
+   * ours back on top of the new file, which becomes the original restored on disconnect.
+   */
+  reapplyDns(): Promise<'not-managed' | 'unchanged' | 'reapplied'>;
   /** Routes added via the TUN. */
   readonly routes: readonly string[];
   /**
@@ -355,9 +366,15 @@ export class NetworkSetup {
 
     let done = false;
     let running: Promise<void> | null = null;
+    // A resolv.conf check under way when undo starts finishes first, so that it cannot put
+    // our file back after undo restored the original.
+    let undoing = false;
+    let reapplying: Promise<'unchanged' | 'reapplied'> | null = null;
     const undo = (): Promise<void> => {
       if (done) return Promise.resolve();
+      undoing = true;
       running ??= (async () => {
+        await reapplying?.catch(() => undefined);
         const errors = await revertState(state, this.revertOptions());
         const error = combineErrors(errors, `undoing the network setup of ${tun}`);
         if (error) throw error;
@@ -388,6 +405,25 @@ export class NetworkSetup {
       return { result: 'replaced', route: wanted };
     };
 
+    const reapplyDns = (): Promise<'not-managed' | 'unchanged' | 'reapplied'> => {
+      const dns = state.dns;
+      if (done || undoing || dns.mode !== 'resolvconf' || dns.status !== 'done') {
+        return Promise.resolve('not-managed');
+      }
+      reapplying ??= (async () => {
+        const current = await readResolvConf(dns.path);
+        if (current !== null && hasMarker(current.toString('utf8'), tun)) return 'unchanged';
+        // Recorded first: a crash from here on restores their file, not the one from before.
+        dns.originalBase64 = current === null ? null : current.toString('base64');
+        await writeState(file, state);
+        await applyResolvConf(dns.path, current, p.dns, tun);
+        return 'reapplied' as const;
+      })().finally(() => {
+        reapplying = null;
+      });
+      return reapplying;
+    };
+
     return {
       tunName: tun,
       stateFile: file,
@@ -400,6 +436,7 @@ export class NetworkSetup {
       },
       routes: state.routes.filter((r) => r.status === 'done').map((r) => r.dst),
       refreshHostRoute,
+      reapplyDns,
       undo,
     };
   }
