@@ -25,6 +25,8 @@ export interface TunDevice {
   readonly name: string; // actual kernel name
   /** Starts delivering packets read from the device, in batches (one callback per readable event, up to `batch` packets). */
   onPackets(listener: (packets: Buffer[]) => void): void;
+  /** Reading stopped for good (e.g. the interface was deleted); without a listener this is a process warning. */
+  onError(listener: (error: NativeError) => void): void;
   /** Writes one IP packet; returns false if the kernel queue was full (EAGAIN) and the packet was dropped. */
   write(packet: Buffer): boolean;
   /** Writes many packets in one native call; returns how many were written. */
@@ -119,6 +121,7 @@ class Tun implements TunDevice {
   readonly name: string;
   readonly #native: NativeTun;
   readonly #listeners: ((packets: Buffer[]) => void)[] = [];
+  readonly #errorListeners: ((error: NativeError) => void)[] = [];
   #closed = false;
 
   constructor(device: NativeTun) {
@@ -132,11 +135,17 @@ class Tun implements TunDevice {
     if (this.#listeners.length > 1) return;
     this.#native.start((packets, error) => {
       if (packets === null) {
-        reportAsyncError(error);
+        if (this.#errorListeners.length === 0 || !(error instanceof NativeError))
+          reportAsyncError(error);
+        else for (const l of this.#errorListeners) l(error);
         return;
       }
       for (const l of this.#listeners) l(packets);
     });
+  }
+
+  onError(listener: (error: NativeError) => void): void {
+    this.#errorListeners.push(listener);
   }
 
   write(packet: Buffer): boolean {
@@ -155,6 +164,7 @@ class Tun implements TunDevice {
   close(): void {
     this.#closed = true;
     this.#listeners.length = 0;
+    this.#errorListeners.length = 0;
     this.#native.close();
   }
 }

@@ -53,4 +53,18 @@ describe('engine reconnects', () => {
     );
     expect((await curl()).stdout).toBe(`${LAB.gatewayPrivate}\n`);
   }, 60_000);
+  it('reports a deleted tunnel device and undoes the rest, instead of staying "connected"', async () => {
+    await g.lab.exec(g.lab.client, ['ip', 'link', 'del', 'passerelle0']);
+    expect(await client.exited).toBe(1);
+    expect(client.states().at(-1)).toMatchObject({
+      kind: 'error',
+      reason: 'internal',
+      message: expect.stringMatching(/tunnel device passerelle0 stopped/),
+    });
+    // The DNS it had set is restored, the intranet no longer routed anywhere.
+    const resolv = await g.lab.exec(g.lab.client, ['cat', '/etc/resolv.conf']);
+    expect(resolv.stdout).not.toContain('passerelle-managed');
+    const route = await g.lab.exec(g.lab.client, ['ip', 'route', 'get', LAB.web]);
+    expect(route.stdout).not.toContain('passerelle0');
+  }, 30_000);
 });

@@ -199,6 +199,7 @@ export class TunnelEngine implements Engine {
       );
       const router = new PacketRouter({ tcp, udp, icmp }, writer, this.counters);
       tun.onPackets((packets) => router.onPackets(packets));
+      tun.onError((err) => void this.onTunLost(err.message));
 
       const statsTimer = setInterval(() => this.events.emit('stats', this.stats()), 1000);
       statsTimer.unref();
@@ -307,6 +308,24 @@ export class TunnelEngine implements Engine {
         this.reconnect(attempt + 1, (err as Error).message);
       }
     }, delay);
+  }
+
+  /**
+   * The TUN stopped (another program deleted the interface): nothing can be tunnelled any
+   * more. Undoes the rest of the setup and reports it, rather than showing "connected".
+   */
+  private async onTunLost(reason: string): Promise<void> {
+    const running = this.running;
+    if (!running || this.stopping) return;
+    const message = `the tunnel device ${running.tun.name} stopped: ${reason}`;
+    this.log('error', message);
+    await this.disconnect();
+    this.setState({
+      kind: 'error',
+      gateway: running.options.gatewayUrl,
+      reason: 'internal',
+      message,
+    });
   }
 
   private checkingDns = false;
