@@ -58,6 +58,8 @@ interface Running {
 }
 
 const MAX_BACKOFF_MS = 15_000;
+/** At most one session renewal (a login after a 407) in this long. */
+const RENEW_MIN_INTERVAL_MS = 2000;
 /** How often resolv.conf is checked for another program's rewrite. */
 const DNS_CHECK_MS = 2000;
 
@@ -83,6 +85,7 @@ export class TunnelEngine implements Engine {
   private reconnectTimer: NodeJS.Timeout | undefined;
   /** The login under way after a 407 (see renewSession), shared by every refused flow. */
   private renewing: Promise<boolean> | undefined;
+  private lastRenewal = 0;
 
   constructor(private readonly engineOptions: EngineOptions = {}) {}
 
@@ -392,10 +395,16 @@ export class TunnelEngine implements Engine {
   private renewSession(): Promise<boolean> {
     const running = this.running;
     if (!running || this.stopping) return Promise.resolve(false);
+    // A 407 right after a renewal is not an ended session but a gateway refusing us: no
+    // login per refused flow.
+    if (!this.renewing && Date.now() - this.lastRenewal < RENEW_MIN_INTERVAL_MS) {
+      return Promise.resolve(false);
+    }
     this.renewing ??= (async () => {
       try {
         const { username, password } = running.options;
         running.config = (await running.client.login(username, password, undefined)).config;
+        this.lastRenewal = Date.now();
         this.log('info', 'the session had ended: logged in again');
         return true;
       } catch (err) {
