@@ -86,6 +86,8 @@ export class TunnelEngine implements Engine {
   /** The login under way after a 407 (see renewSession), shared by every refused flow. */
   private renewing: Promise<boolean> | undefined;
   private lastRenewal = 0;
+  /** A resolv.conf check is under way (see watchDns). */
+  private checkingDns = false;
 
   constructor(private readonly engineOptions: EngineOptions = {}) {}
 
@@ -330,8 +332,6 @@ export class TunnelEngine implements Engine {
       message,
     });
   }
-
-  private checkingDns = false;
 
   /** resolv.conf mode: puts the intranet DNS back if another program rewrote the file. */
   private async watchDns(): Promise<void> {
