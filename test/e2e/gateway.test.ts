@@ -117,6 +117,20 @@ describe('gateway in the lab', () => {
     expect(r.body).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*198\.18\.0\.1\n$/);
   });
 
+  it("passes a target's reset on to an HTTP/1.1 CONNECT client as a reset", async () => {
+    // A close would let curl take the cut-short HTTP/1.0 body for the whole one (exit 0).
+    const token = await loginToken('alice');
+    const r = await curl([
+      '--proxy',
+      g.url,
+      '--proxy-header',
+      `Proxy-Authorization: Bearer ${token}`,
+      `http://${LAB.web}/truncate`,
+    ]);
+    expect(r.stdout).toBe('partial body\n');
+    expect(r.code).toBe(56);
+  });
+
   it("passes a target's reset on as RST_STREAM CONNECT_ERROR alone, an orderly close as END_STREAM", async () => {
     // No END_STREAM before the reset: a client would take it for the target's FIN, and a
     // body cut short by the reset (HTTP/1.0, no length) for a complete one.

@@ -14,6 +14,7 @@ import type { GatewayContext } from '../context.js';
 import { withReservedFlow } from '../forward/flow.js';
 import { openTcp, spliceTcp } from '../forward/tcp.js';
 import { handleApi, type ApiDeps } from './api.js';
+import { resetConnection } from './target-reset.js';
 
 function writeStatus(socket: Duplex, status: number, headers: Record<string, string> = {}): void {
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`];
@@ -70,7 +71,7 @@ async function onConnect(
   const close = () => socket.destroy();
   session.closers.add(close);
   socket.once('close', () => session.closers.delete(close));
-  spliceTcp(socket, result.socket, result.record, () => socket.destroy());
+  spliceTcp(socket, result.socket, result.record, () => resetConnection(socket));
 }
 
 /** How much of an oversized body is read and dropped so that the 413 reaches the client. */

@@ -17,7 +17,7 @@ import { openTcp, spliceTcp } from '../forward/tcp.js';
 import { openUdp, spliceUdp } from '../forward/udp.js';
 import type { Session } from '../sessions.js';
 import { handleApi, type ApiDeps, type ApiResponse } from './api.js';
-import { resetStream } from './h2-reset.js';
+import { resetStream } from './target-reset.js';
 
 function respondJson(stream: ServerHttp2Stream, response: ApiResponse): void {
   if (stream.destroyed || stream.headersSent) return;
