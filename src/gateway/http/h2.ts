@@ -17,6 +17,7 @@ import { openTcp, spliceTcp } from '../forward/tcp.js';
 import { openUdp, spliceUdp } from '../forward/udp.js';
 import type { Session } from '../sessions.js';
 import { handleApi, type ApiDeps, type ApiResponse } from './api.js';
+import { watchLiveness } from './liveness.js';
 import { resetStream } from './target-reset.js';
 
 function respondJson(stream: ServerHttp2Stream, response: ApiResponse): void {
@@ -190,6 +191,7 @@ async function handleApiStream(
 
 export function attachHttp2(ctx: GatewayContext, deps: ApiDeps, server: Http2Server): void {
   server.on('session', (session) => {
+    watchLiveness(session, () => ctx.settings.file.timeouts.keepaliveSeconds * 1000);
     // The connection window is one for all flows: far above 64 KiB, or throughput collapses.
     session.once('connect', () => {
       try {
