@@ -356,8 +356,13 @@ describe('NetworkSetup orchestration (fake runner)', () => {
     // is gone, the default route is another one.
     let mainTable = '[]';
     let hostRouteNow = '[]';
+    let replaceFails = true;
     const { run, calls } = fakeRunner(
-      () => null,
+      (cmd) => {
+        if (!cmd.startsWith('ip route replace') || !replaceFails) return null;
+        replaceFails = false;
+        return 'RTNETLINK answers: Network is unreachable';
+      },
       (cmd) =>
         cmd === 'ip -4 -j route show table main'
           ? mainTable
@@ -383,6 +388,9 @@ describe('NetworkSetup orchestration (fake runner)', () => {
       { dst: '0.0.0.0/1', dev: 't0', flags: [] },
       { dst: '10.1.0.0/24', dev: 'wlan0', flags: [] },
     ]);
+    // The first try fails (the link is still coming up): the route stays ours to retry.
+    await expect(applied.refreshHostRoute()).rejects.toThrow(/Network is unreachable/);
+    expect(applied.hostRoute).toBeNull();
     expect(await applied.refreshHostRoute()).toEqual({
       result: 'replaced',
       route: { dst: '203.0.113.7/32', gateway: '10.1.0.1', dev: 'wlan0' },

@@ -366,15 +366,20 @@ export class NetworkSetup {
 
     let done = false;
     let running: Promise<void> | null = null;
-    // A resolv.conf check under way when undo starts finishes first, so that it cannot put
-    // our file back after undo restored the original.
+    // A repair under way (host route, resolv.conf) when undo starts finishes first, so that it
+    // cannot put back a route or a file after undo removed it, or rewrite the removed state.
     let undoing = false;
-    let reapplying: Promise<'unchanged' | 'reapplied'> | null = null;
+    let repairing: Promise<unknown> | null = null;
+    const repair = <T>(action: () => Promise<T>): Promise<T> => {
+      const run = (repairing ?? Promise.resolve()).catch(() => undefined).then(action);
+      repairing = run;
+      return run;
+    };
     const undo = (): Promise<void> => {
       if (done) return Promise.resolve();
       undoing = true;
       running ??= (async () => {
-        await reapplying?.catch(() => undefined);
+        await repairing?.catch(() => undefined);
         const errors = await revertState(state, this.revertOptions());
         const error = combineErrors(errors, `undoing the network setup of ${tun}`);
         if (error) throw error;
@@ -386,10 +391,14 @@ export class NetworkSetup {
       return running;
     };
 
-    const refreshHostRoute = async (): Promise<HostRouteRefresh> => {
+    const refreshHostRoute = (): Promise<HostRouteRefresh> => repair(refreshHostRouteNow);
+    const refreshHostRouteNow = async (): Promise<HostRouteRefresh> => {
       const host = state.hostRoute;
-      // Only a route we added is ours to move; one that was there before is left alone.
-      if (done || !host || host.status !== 'done') return { result: 'not-needed' };
+      // Only a route we added (or were adding) is ours to move; one that was there before is
+      // left alone.
+      if (done || undoing || !host || !(host.status === 'done' || host.status === 'pending')) {
+        return { result: 'not-needed' };
+      }
       const wanted = gatewayPath(await ip.mainRoutes(), p.gatewayIp, tun, host.dst);
       if (!wanted) return { result: 'no-path' };
       const now = await ip.hostRouteNow(host.dst);
@@ -405,24 +414,20 @@ export class NetworkSetup {
       return { result: 'replaced', route: wanted };
     };
 
-    const reapplyDns = (): Promise<'not-managed' | 'unchanged' | 'reapplied'> => {
-      const dns = state.dns;
-      if (done || undoing || dns.mode !== 'resolvconf' || dns.status !== 'done') {
-        return Promise.resolve('not-managed');
-      }
-      reapplying ??= (async () => {
+    const reapplyDns = (): Promise<'not-managed' | 'unchanged' | 'reapplied'> =>
+      repair(async () => {
+        const dns = state.dns;
+        if (done || undoing || dns.mode !== 'resolvconf' || dns.status !== 'done') {
+          return 'not-managed';
+        }
         const current = await readResolvConf(dns.path);
         if (current !== null && hasMarker(current.toString('utf8'), tun)) return 'unchanged';
         // Recorded first: a crash from here on restores their file, not the one from before.
         dns.originalBase64 = current === null ? null : current.toString('base64');
         await writeState(file, state);
         await applyResolvConf(dns.path, current, p.dns, tun);
-        return 'reapplied' as const;
-      })().finally(() => {
-        reapplying = null;
+        return 'reapplied';
       });
-      return reapplying;
-    };
 
     return {
       tunName: tun,
