@@ -32,6 +32,24 @@ describe('engine reconnects', () => {
       // The routes stay while reconnecting: the intranet is still sent into the TUN.
       const route = await g.lab.exec(g.lab.client, ['ip', 'route', 'get', LAB.web]);
       expect(route.stdout).toContain('passerelle0');
+      // Traffic meanwhile fails (fast, for TCP) and does not bring the engine down.
+      const tcp = await g.lab.exec(g.lab.client, [
+        'curl',
+        '-sS',
+        '--max-time',
+        '5',
+        `http://${LAB.web}/whoami`,
+      ]);
+      expect(tcp.code).not.toBe(0);
+      await g.lab.exec(g.lab.client, [
+        'dig',
+        '+time=1',
+        '+tries=1',
+        `@${LAB.dns}`,
+        'app.corp.test',
+      ]);
+      await g.lab.exec(g.lab.client, ['ping', '-c', '1', '-W', '1', LAB.web]);
+      expect(client.child.exitCode).toBeNull();
     } finally {
       process.kill(pid, 'SIGCONT');
     }

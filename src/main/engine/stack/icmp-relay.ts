@@ -27,7 +27,15 @@ export class IcmpRelay {
   ) {}
 
   onEchoRequest(packet: Buffer, ip: Ipv4Header, _icmp: IcmpHeader): void {
-    const stream = this.stream ?? this.open();
+    let stream = this.stream;
+    if (!stream) {
+      try {
+        stream = this.open();
+      } catch {
+        // No connection to the gateway (reconnecting): dropped, as on a link that is down.
+        return this.counters.drop('icmp-no-gateway');
+      }
+    }
     this.counters.bytesOut += ip.totalLength;
     stream.write(encodeDatagramCapsule(packet.subarray(0, ip.totalLength)));
   }

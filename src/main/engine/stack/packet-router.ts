@@ -70,7 +70,15 @@ export class PacketRouter {
   ) {}
 
   onPackets(packets: Buffer[]): void {
-    for (const packet of packets) this.route(packet);
+    for (const packet of packets) {
+      try {
+        this.route(packet);
+      } catch {
+        // A handler's bug must cost one packet, not the whole tunnel: this runs in the TUN's
+        // read callback, where an exception would end the process. Counted, so it shows.
+        this.counters.drop('internal-error');
+      }
+    }
     this.writer.flush();
   }
 

@@ -51,7 +51,14 @@ export class UdpFlows {
   onPacket(packet: Buffer, ip: Ipv4Header, udp: UdpHeader): void {
     const key = `${ip.destination}:${udp.destinationPort}:${udp.sourcePort}`;
     let flow = this.flows.get(key);
-    if (!flow) flow = this.open(key, packet, ip, udp);
+    if (!flow) {
+      try {
+        flow = this.open(key, packet, ip, udp);
+      } catch {
+        // No connection to the gateway (reconnecting): dropped, as on a link that is down.
+        return this.counters.drop('udp-no-gateway');
+      }
+    }
     flow.idle.refresh();
     const payload = packet.subarray(udp.payloadOffset, udp.payloadOffset + udp.payloadLength);
     this.counters.bytesOut += payload.length;
