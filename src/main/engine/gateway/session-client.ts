@@ -348,14 +348,21 @@ export class SessionClient extends EventEmitter {
     this.stopKeepalive();
     const tick = () => {
       const session = this.session;
-      if (!session || session.closed) return;
+      if (!session || session.closed || session.destroyed) return;
       const deadline = setTimeout(() => session.destroy(new Error('keepalive timeout')), timeoutMs);
-      session.ping((err, duration) => {
+      try {
+        session.ping((err, duration) => {
+          clearTimeout(deadline);
+          if (err) return;
+          this.rttMs = duration;
+          this.emit('rtt', duration);
+        });
+      } catch (err) {
+        // A session that cannot even send a PING (torn down between two ticks) is gone: its
+        // 'close' starts the reconnect. Thrown from a timer, this would end the process.
         clearTimeout(deadline);
-        if (err) return;
-        this.rttMs = duration;
-        this.emit('rtt', duration);
-      });
+        session.destroy(err as Error);
+      }
     };
     tick();
     this.pingTimer = setInterval(tick, intervalMs);
