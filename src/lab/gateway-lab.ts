@@ -2,7 +2,7 @@
 // the issue's example configuration, intranet services (HTTP, UDP echo, dnsmasq) and the
 // gateway itself, started from the built CLI in the gateway namespace.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { hashPassword } from '../gateway/auth/password.js';
@@ -35,6 +35,13 @@ export interface GatewayLab {
   /** https://198.19.0.1:443 */
   url: string;
   metricsUrl: string;
+  /** The audit log so far, one object a line. */
+  auditEvents(): Record<string, unknown>[];
+  /**
+   * Scrapes the metrics once; the function reads one sample by its name and labels as
+   * printed, e.g. `passerelle_flows_active{protocol="tcp"}` (NaN when absent).
+   */
+  metrics(): Promise<(sample: string) => number>;
   restartGateway(): Promise<void>;
   down(): Promise<void>;
 }
@@ -153,6 +160,16 @@ export async function createGatewayLab(options: {
       gatewayOutput: () => output,
       url: `https://${LAB.gatewayPublic}:443`,
       metricsUrl: 'http://127.0.0.1:9100/metrics',
+      auditEvents: () =>
+        readFileSync(result.auditPath, 'utf8')
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .map((line) => JSON.parse(line) as Record<string, unknown>),
+      async metrics() {
+        const { stdout } = await lab.exec(lab.gateway, ['curl', '-sS', result.metricsUrl]);
+        return (sample) =>
+          Number(new RegExp(`^${sample.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(stdout)?.[1]);
+      },
       async restartGateway() {
         result.gateway.kill('SIGTERM');
         await new Promise((r) => result.gateway.once('exit', r));

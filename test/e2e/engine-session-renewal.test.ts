@@ -2,7 +2,6 @@
 // session replaced past the per-user cap): the next flow gets 407, the engine logs in again
 // with the saved password on the same connection, and that flow goes through. A user with
 // one-time codes is told a new code is needed instead.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totp } from '../../src/gateway/auth/totp.js';
 import { createGatewayLab, USERS, type GatewayLab } from '../lab/gateway-lab.js';
@@ -14,10 +13,8 @@ describe('engine renews an ended session', () => {
   const curl = () =>
     g.lab.exec(g.lab.client, ['curl', '-sS', '--max-time', '10', `http://${LAB.web}/whoami`]);
   const logins = () =>
-    readFileSync(g.auditPath, 'utf8')
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as { event: string; result?: string; user: string })
+    g
+      .auditEvents()
       .filter((l) => l.event === 'login' && l.result === 'success' && l.user === 'alice').length;
 
   beforeAll(async () => {

@@ -22,10 +22,8 @@ describe('gateway and a client that stopped answering', () => {
     await g?.down();
   });
 
-  const tcpFlowsOpen = async () => {
-    const m = await g.lab.exec(g.lab.gateway, ['curl', '-sS', g.metricsUrl]);
-    return Number(/^passerelle_flows_active\{protocol="tcp"\} (\d+)/m.exec(m.stdout)?.[1] ?? 0);
-  };
+  const tcpFlowsOpen = async () =>
+    (await g.metrics())('passerelle_flows_active{protocol="tcp"}') || 0;
 
   it('closes the connection of a client that stopped answering PINGs, and its tunnels', async () => {
     // A slow download keeps one flow (and its connection to the intranet server) open.

@@ -1,6 +1,5 @@
 // The gateway in the netns lab, driven by real clients from the client namespace: curl as an
 // HTTPS-proxy client and a standard Node HTTP/2 client (test/lab/fixtures/h2-probe.mjs).
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { constants } from 'node:http2';
 import { runProbe } from '../lab/probe.js';
@@ -257,10 +256,7 @@ describe('gateway in the lab', () => {
   }, 90_000);
 
   it('writes audit lines for logins and flows, and metrics that match', async () => {
-    const lines = readFileSync(g.auditPath, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = g.auditEvents();
     expect(
       lines.some((l) => l.event === 'login' && l.user === 'carol' && l.result === 'failure'),
     ).toBe(true);
@@ -285,9 +281,7 @@ describe('gateway in the lab', () => {
       (l) => l.event === 'flow' && l.protocol === 'tcp' && l.verdict === 'allow',
     ).length;
 
-    const m = await g.lab.exec(g.lab.gateway, ['curl', '-sS', g.metricsUrl]);
-    const metric = (name: string) =>
-      Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(m.stdout)?.[1]);
+    const metric = await g.metrics();
     expect(metric('passerelle_flows_total{protocol="tcp",verdict="allow"}')).toBe(allowedTcp);
     expect(
       metric('passerelle_login_failures_total{reason="invalid-credentials"}'),

@@ -40,6 +40,26 @@ function parseJsonArray(stdout: string, what: string): unknown[] {
   return value;
 }
 
+/** iproute2's JSON list of routes (`ip -j route show …`), as far as this module reads it. */
+export function parseRoutes(stdout: string, what: string): MainRoute[] {
+  return parseJsonArray(stdout, what).flatMap((entry) => {
+    const r = entry as Record<string, unknown>;
+    if (typeof r.dst !== 'string') return [];
+    return [
+      {
+        dst: r.dst,
+        ...(typeof r.gateway === 'string' ? { gateway: r.gateway } : {}),
+        ...(typeof r.dev === 'string' ? { dev: r.dev } : {}),
+        ...(typeof r.metric === 'number' ? { metric: r.metric } : {}),
+        ...(typeof r.type === 'string' ? { type: r.type } : {}),
+        ...(Array.isArray(r.flags)
+          ? { flags: r.flags.filter((f): f is string => typeof f === 'string') }
+          : {}),
+      },
+    ];
+  });
+}
+
 export function parseLinkJson(stdout: string, name: string): LinkInfo {
   const [first] = parseJsonArray(stdout, `ip link show dev ${name}`);
   const link = first as
@@ -114,9 +134,7 @@ export class IpRoute2 {
   /** Output devices of the main-table routes for exactly this prefix. */
   async routeDevsFor(dst: string): Promise<string[]> {
     const { stdout } = await this.ip(['-j', 'route', 'show', 'exact', dst]);
-    return parseJsonArray(stdout, `ip route show exact ${dst}`)
-      .map((r) => (r as { dev?: unknown }).dev)
-      .filter((d): d is string => typeof d === 'string');
+    return parseRoutes(stdout, `ip route show exact ${dst}`).flatMap((r) => (r.dev ? [r.dev] : []));
   }
 
   async addDevRoute(dst: string, dev: string): Promise<void> {
@@ -139,31 +157,14 @@ export class IpRoute2 {
   /** The main table's IPv4 routes (`ip -j route show table main`). */
   async mainRoutes(): Promise<MainRoute[]> {
     const { stdout } = await this.ip(['-4', '-j', 'route', 'show', 'table', 'main']);
-    return parseJsonArray(stdout, 'ip route show table main').flatMap((entry) => {
-      const r = entry as Record<string, unknown>;
-      if (typeof r.dst !== 'string') return [];
-      return [
-        {
-          dst: r.dst,
-          ...(typeof r.gateway === 'string' ? { gateway: r.gateway } : {}),
-          ...(typeof r.dev === 'string' ? { dev: r.dev } : {}),
-          ...(typeof r.metric === 'number' ? { metric: r.metric } : {}),
-          ...(typeof r.type === 'string' ? { type: r.type } : {}),
-          ...(Array.isArray(r.flags)
-            ? { flags: r.flags.filter((f): f is string => typeof f === 'string') }
-            : {}),
-        },
-      ];
-    });
+    return parseRoutes(stdout, 'ip route show table main');
   }
 
   /** The main-table route for exactly `dst` ("a.b.c.d/32"), or null. */
   async hostRouteNow(dst: string): Promise<Omit<HostRoute, 'dst'> | null> {
     const { stdout } = await this.ip(['-4', '-j', 'route', 'show', 'exact', dst]);
-    const [first] = parseJsonArray(stdout, `ip route show exact ${dst}`);
-    const route = first as { gateway?: unknown; dev?: unknown } | undefined;
-    if (!route || typeof route.dev !== 'string') return null;
-    return { gateway: typeof route.gateway === 'string' ? route.gateway : null, dev: route.dev };
+    const route = parseRoutes(stdout, `ip route show exact ${dst}`).find((r) => r.dev);
+    return route?.dev ? { gateway: route.gateway ?? null, dev: route.dev } : null;
   }
 
   /** Adds the host route, or changes where an existing one for the same prefix goes. */
