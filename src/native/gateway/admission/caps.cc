@@ -8,17 +8,17 @@ void ConnectionCaps::SetLimits(uint32_t total, uint32_t per_source) {
   limit_per_source_ = per_source;
 }
 
-bool ConnectionCaps::Acquire(uint32_t source) {
+ConnectionRefusal ConnectionCaps::Acquire(uint32_t source) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (limit_total_ != 0 && total_ >= limit_total_) return false;
+  if (limit_total_ != 0 && total_ >= limit_total_) return ConnectionRefusal::kTotal;
   uint32_t& count = per_source_[source];
   if (limit_per_source_ != 0 && count >= limit_per_source_) {
     if (count == 0) per_source_.erase(source);
-    return false;
+    return ConnectionRefusal::kPerSource;
   }
   count++;
   total_++;
-  return true;
+  return ConnectionRefusal::kNone;
 }
 
 void ConnectionCaps::Release(uint32_t source) {

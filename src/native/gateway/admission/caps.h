@@ -13,11 +13,13 @@
 
 namespace passerelle::gateway::admission {
 
+enum class ConnectionRefusal : uint8_t { kNone, kPerSource, kTotal };
+
 class ConnectionCaps {
  public:
   void SetLimits(uint32_t total, uint32_t per_source);
-  // Takes a place for a new connection from `source`; false when a cap is reached.
-  bool Acquire(uint32_t source);
+  // Takes a place for a new connection from `source`; says which cap refused when one did.
+  ConnectionRefusal Acquire(uint32_t source);
   void Release(uint32_t source);
   uint32_t total() const;
 

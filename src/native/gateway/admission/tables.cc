@@ -19,6 +19,10 @@ void Session::Detach(SessionMember* member) {
   member->session_ = nullptr;
 }
 
+void SessionMember::DetachFromSession() {
+  if (session_ != nullptr) session_->Detach(this);
+}
+
 Session* Tables::Authenticate(std::string_view token, uint64_t now_ms) const {
   if (!is_token_shape(token)) return nullptr;
   auto it = by_token_.find(hash_token(token));

@@ -39,10 +39,15 @@ struct Subject {
 // tunnel connection). Linked into its session's list while alive.
 class SessionMember {
  public:
+  // The session ended (logout, expiry, replacement): end the flow now. The member was
+  // detached already.
   virtual void OnSessionEnded() = 0;
 
  protected:
   ~SessionMember() = default;
+  // The session this member is attached to, or null.
+  struct Session* session() const { return session_; }
+  void DetachFromSession();
 
  private:
   friend class Tables;
