@@ -65,7 +65,10 @@ async function main(argv: string[]): Promise<number> {
 
   let gateway;
   try {
-    gateway = await startGateway(values.config);
+    gateway = await startGateway(values.config, {
+      // The data plane keeps dying: exit non-zero so that the supervisor restarts everything.
+      onFatal: () => process.exit(1),
+    });
   } catch (err) {
     if (err instanceof ConfigError) {
       printProblems(err);
@@ -78,6 +81,12 @@ async function main(argv: string[]): Promise<number> {
   const { address, port } = gateway.address();
   console.log(`passerelle-gateway listening on ${address}:${port}`);
   console.log(`certificate sha256 fingerprint: ${gateway.context.settings.tls.fingerprint256}`);
+  const plane = gateway.dataPlane();
+  if (plane) {
+    console.log(
+      `data plane: pid ${plane.pid}, ${plane.threads} worker threads, ${plane.openssl}, nghttp2 ${plane.nghttp2}`,
+    );
+  }
   const metrics = gateway.metricsAddress();
   if (metrics) console.log(`metrics on http://${metrics.address}:${metrics.port}/metrics`);
 

@@ -52,6 +52,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly refusedConnections = new Counter({
+    name: 'passerelle_connections_refused_total',
+    help: 'Client connections closed at accept for a limit (per source address, overall)',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'passerelle_process_' });
   }

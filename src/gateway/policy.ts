@@ -9,6 +9,29 @@ import {
 } from '../shared/protocol/session.js';
 import type { PolicyConfig, ResourceConfig } from './config/schema.js';
 
+/**
+ * A user's policy as the data plane evaluates it (src/native/gateway/admission/policy.h): the
+ * rules of every policy that applies to the user, in order, one per resource the policy names.
+ * The first rule whose resource contains a flow decides, which is what `decide` does.
+ */
+export interface CompiledRules {
+  resourceNames: string[];
+  rules: {
+    allow: boolean;
+    policy: number;
+    resource: number;
+    network: number;
+    mask: number;
+    /** Bit 0 tcp, bit 1 udp, bit 2 icmp. */
+    protocols: number;
+    coversIcmp: boolean;
+    ports: PortRange[];
+    excluded: { network: number; mask: number }[];
+  }[];
+}
+
+const PROTOCOL_BITS: Record<Protocol, number> = { tcp: 1, udp: 2, icmp: 4 };
+
 export interface Subject {
   user: string;
   groups: readonly string[];
@@ -108,6 +131,38 @@ export class Policy {
       if (resource) return { verdict: policy.verdict, policy: index, resource: resource.name };
     }
     return { verdict: 'deny', policy: null, resource: null };
+  }
+
+  /** The rules `decide` applies to this subject, flattened for the data plane. */
+  compileFor(subject: Subject): CompiledRules {
+    const resourceNames: string[] = [];
+    const indexes = new Map<string, number>();
+    const rules: CompiledRules['rules'] = [];
+    this.policies.forEach((policy, index) => {
+      if (!this.appliesTo(policy, subject)) return;
+      for (const resource of policy.resources) {
+        let resourceIndex = indexes.get(resource.name);
+        if (resourceIndex === undefined) {
+          resourceIndex = resourceNames.length;
+          resourceNames.push(resource.name);
+          indexes.set(resource.name, resourceIndex);
+        }
+        let protocols = 0;
+        for (const protocol of resource.protocols) protocols |= PROTOCOL_BITS[protocol];
+        rules.push({
+          allow: policy.verdict === 'allow',
+          policy: index,
+          resource: resourceIndex,
+          network: resource.cidr.network,
+          mask: resource.cidr.mask,
+          protocols,
+          coversIcmp: !resource.restrictsPorts || resource.explicitProtocols,
+          ports: resource.ports,
+          excluded: [],
+        });
+      }
+    });
+    return { resourceNames, rules };
   }
 
   /**

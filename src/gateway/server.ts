@@ -1,22 +1,15 @@
-// The gateway process: one TLS listener whose ALPN picks HTTP/2 (the tunnel) or HTTP/1.1
-// (the API and CONNECT for ordinary HTTPS-proxy clients), the metrics listener, the session
-// sweeper, and reload without dropping sessions.
-import { createServer as createHttp2Server } from 'node:http2';
-import type { Server as HttpServer } from 'node:http';
+// The gateway process: the control plane in TypeScript (configuration and SIGHUP reload,
+// logins, sessions and the address pool, policy, audit, metrics) and the native data plane it
+// starts and steers (src/gateway/data-plane.ts, docs/gateway-dataplane.md), which owns the
+// TLS port, the connections and every flow.
 import type { AddressInfo } from 'node:net';
-import {
-  createServer as createTlsServer,
-  type SecureContextOptions,
-  type TLSSocket,
-} from 'node:tls';
 import { openAuditLog } from './audit.js';
 import { LoginRateLimiter } from './auth/rate-limit.js';
 import { TotpReplayGuard } from './auth/totp.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import type { GatewayContext } from './context.js';
-import { createHttp1Server } from './http/h1.js';
-import { attachHttp2 } from './http/h2.js';
+import { DataPlaneLink } from './data-plane.js';
 import type { ApiDeps } from './http/api.js';
 import { GatewayMetrics } from './metrics.js';
 import { Policy } from './policy.js';
@@ -28,17 +21,16 @@ export interface Gateway {
   /** The tunnel listener's bound address. */
   address(): AddressInfo;
   metricsAddress(): AddressInfo | undefined;
+  /** The data plane's process and libraries. */
+  dataPlane(): { pid: number; threads: number; openssl: string; nghttp2: string } | undefined;
   /** Re-reads the configuration; a bad file is refused and the running one stays. */
   reload(): Promise<{ ok: true } | { ok: false; problems: string[] }>;
   close(): Promise<void>;
 }
 
-function tlsOptions(settings: LoadedConfig): SecureContextOptions {
-  return {
-    cert: settings.tls.cert,
-    key: settings.tls.key,
-    minVersion: settings.file.tls.minVersion,
-  };
+export interface GatewayOptions {
+  /** The data plane cannot be kept running; the process should exit non-zero. */
+  onFatal?: (reason: string) => void;
 }
 
 function limiterOptions(settings: LoadedConfig) {
@@ -48,11 +40,16 @@ function limiterOptions(settings: LoadedConfig) {
   };
 }
 
-export async function startGateway(configPath: string): Promise<Gateway> {
+export async function startGateway(
+  configPath: string,
+  options: GatewayOptions = {},
+): Promise<Gateway> {
   const settings = await loadConfig(configPath);
   const metrics = new GatewayMetrics();
   const audit = openAuditLog(settings.auditPath);
+  let link: DataPlaneLink | undefined;
   const onEnd = (session: Session, reason: EndReason) => {
+    link?.sessionEnded(session);
     metrics.sessions.set(sessions.size);
     audit.write({
       event: 'logout',
@@ -66,6 +63,7 @@ export async function startGateway(configPath: string): Promise<Gateway> {
     lifetimeSeconds: s.file.sessions.lifetimeSeconds,
     perUser: s.file.sessions.perUser,
     pool,
+    onStart: (session: Session, tokenHash: string) => link?.sessionStarted(session, tokenHash),
     onEnd,
   });
   const sessions = new SessionManager(
@@ -86,44 +84,16 @@ export async function startGateway(configPath: string): Promise<Gateway> {
     replayGuard: new TotpReplayGuard(),
   };
 
-  const limits = settings.file.limits;
-  const h2 = createHttp2Server({
-    settings: {
-      enableConnectProtocol: true,
-      initialWindowSize: settings.file.flowControl.streamWindowBytes,
-      maxConcurrentStreams: limits.streamsPerSession + 16,
-    },
-    maxSessionMemory: limits.sessionMemoryMiB,
-    // Thousands of flows per connection: nghttp2's header-table and outstanding-ping caps
-    // stay at their defaults; only the stream count and memory are sized up.
-    peerMaxConcurrentStreams: limits.streamsPerSession + 16,
+  link = new DataPlaneLink(ctx, deps, (reason) => {
+    if (options.onFatal) options.onFatal(reason);
+    else console.error(`gateway: the data plane cannot run: ${reason}`);
   });
-  attachHttp2(ctx, deps, h2);
-  const h1: HttpServer = createHttp1Server(ctx, deps);
-
-  // Every client connection, so that shutdown can end them: an open HTTP/2 connection would
-  // otherwise keep the process alive.
-  const connections = new Set<TLSSocket>();
-  const tls = createTlsServer(
-    { ...tlsOptions(settings), ALPNProtocols: ['h2', 'http/1.1'] },
-    (socket: TLSSocket) => {
-      connections.add(socket);
-      socket.once('close', () => connections.delete(socket));
-      socket.setNoDelay(true);
-      socket.setKeepAlive(true, 30_000);
-      if (socket.alpnProtocol === 'h2') h2.emit('connection', socket);
-      else h1.emit('connection', socket);
-    },
-  );
-  tls.on('tlsClientError', () => metrics.malformed.inc({ kind: 'tls-handshake' }));
-
-  await new Promise<void>((resolve, reject) => {
-    tls.once('error', reject);
-    tls.listen(settings.file.listen.port, settings.file.listen.host, () => {
-      tls.off('error', reject);
-      resolve();
-    });
-  });
+  try {
+    await link.start();
+  } catch (err) {
+    await audit.close();
+    throw err;
+  }
   const metricsServer = settings.file.metrics
     ? await metrics.serve(settings.file.metrics.host, settings.file.metrics.port)
     : undefined;
@@ -151,6 +121,12 @@ export async function startGateway(configPath: string): Promise<Gateway> {
     ) {
       console.warn('gateway: a new listen address takes effect at the next restart');
     }
+    // The data plane first: a certificate it cannot use refuses the whole reload.
+    try {
+      await link?.reconfigure(next);
+    } catch (err) {
+      return { ok: false, problems: [`tls: ${(err as Error).message}`] };
+    }
     let pool = sessions.pool;
     if (next.file.addressPool !== previous.file.addressPool) {
       pool = next.file.addressPool ? new AddressPool(next.file.addressPool) : undefined;
@@ -163,9 +139,9 @@ export async function startGateway(configPath: string): Promise<Gateway> {
       session.groups = next.users.find(session.user)?.groups ?? [];
     ctx.settings = next;
     ctx.policy = new Policy(next.file.resources, next.file.policies);
+    link?.pushPolicies();
     // The same limiter, so lockouts in force survive a reload.
     deps.limiter.reconfigure(limiterOptions(next));
-    tls.setSecureContext({ ...tlsOptions(next) });
     audit.reopen();
     return { ok: true };
   };
@@ -173,20 +149,21 @@ export async function startGateway(configPath: string): Promise<Gateway> {
   const close: Gateway['close'] = async () => {
     clearInterval(sweeper);
     for (const session of [...sessions.all()]) sessions.end(session, 'shutdown');
-    h2.close();
-    await new Promise<void>((resolve) => {
-      tls.close(() => resolve());
-      // Tunnels were closed with their sessions; what is left are idle connections.
-      for (const socket of connections) socket.destroy();
-    });
+    // The data plane closes every connection and reports the flows' last events first.
+    await link?.shutdown();
     if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     await audit.close();
   };
 
   return {
     context: ctx,
-    address: () => tls.address() as AddressInfo,
+    address: () => ({
+      address: settings.file.listen.host,
+      family: 'IPv4',
+      port: link?.port ?? 0,
+    }),
     metricsAddress: () => metricsServer?.address() as AddressInfo | undefined,
+    dataPlane: () => link?.info,
     reload,
     close,
   };

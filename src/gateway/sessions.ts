@@ -25,6 +25,8 @@ export interface SessionManagerOptions {
   lifetimeSeconds: number;
   perUser: number;
   pool: AddressPool | undefined;
+  /** A session was created; `tokenHash` is the SHA-256 of its token (hex). */
+  onStart?: (session: Session, tokenHash: string) => void;
   onEnd: (session: Session, reason: EndReason) => void;
 }
 
@@ -77,6 +79,7 @@ export class SessionManager {
     const { token, tokenHash } = this.tokens.issue(session.id, session.expiresAt);
     this.sessions.set(session.id, session);
     this.tokenHashes.set(session.id, tokenHash);
+    this.options.onStart?.(session, tokenHash);
     return { session, token };
   }
 
@@ -101,6 +104,11 @@ export class SessionManager {
     for (const close of session.closers) close();
     session.closers.clear();
     this.options.onEnd(session, reason);
+  }
+
+  /** The SHA-256 (hex) of the session's token, while it lives. */
+  tokenHashOf(session: Session): string | undefined {
+    return this.tokenHashes.get(session.id);
   }
 
   /** Ends expired sessions; run on a timer. */

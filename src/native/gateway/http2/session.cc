@@ -72,6 +72,10 @@ int OnDataChunkCallback(nghttp2_session*, uint8_t, int32_t stream_id, const uint
   return static_cast<Http2Front*>(user)->OnDataChunk(stream_id, data, length);
 }
 
+int OnFrameSendCallback(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+  return static_cast<Http2Front*>(user)->OnFrameSent(frame);
+}
+
 int OnStreamCloseCallback(nghttp2_session*, int32_t stream_id, uint32_t error_code, void* user) {
   return static_cast<Http2Front*>(user)->OnStreamClose(stream_id, error_code);
 }
@@ -91,6 +95,7 @@ const nghttp2_session_callbacks* Callbacks() {
     nghttp2_session_callbacks_set_on_frame_recv_callback(c, OnFrameRecvCallback);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(c, OnDataChunkCallback);
     nghttp2_session_callbacks_set_on_stream_close_callback(c, OnStreamCloseCallback);
+    nghttp2_session_callbacks_set_on_frame_send_callback(c, OnFrameSendCallback);
     return c;
   }();
   return callbacks;
@@ -180,7 +185,13 @@ void Http2Front::OnWritable() { Flush(); }
 void Http2Front::ApplyResets() {
   std::vector<std::pair<int32_t, uint32_t>> resets;
   resets.swap(pending_resets_);
-  for (const auto& [id, code] : resets) nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, code);
+  for (const auto& [id, code] : resets) {
+    // A stream the client has ended needs no NO_ERROR reset: our END_STREAM closes it.
+    if (code == NGHTTP2_NO_ERROR && nghttp2_session_get_stream_remote_close(session_, id) != 0) {
+      continue;
+    }
+    nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, code);
+  }
 }
 
 void Http2Front::Flush() {
@@ -268,6 +279,25 @@ void Http2Front::Refuse(int32_t id, uint16_t status, uint8_t error, std::string_
   std::vector<std::pair<std::string, std::string>> headers = extra;
   headers.emplace_back("proxy-status", ProxyStatus(static_cast<ProxyError>(error), details));
   Respond(id, status, headers, nullptr);
+  // The answer is complete while the client may still be sending: RST_STREAM NO_ERROR once
+  // it is sent asks the client to stop without error (RFC 9113 §8.1) and closes the stream.
+  // (Submitted now, nghttp2 would mark the stream closing and drop the answer.)
+  reset_after_answer_.push_back(id);
+}
+
+int Http2Front::OnFrameSent(const nghttp2_frame* frame) {
+  if (frame->hd.type != NGHTTP2_HEADERS || (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0 ||
+      reset_after_answer_.empty()) {
+    return 0;
+  }
+  for (size_t i = 0; i < reset_after_answer_.size(); i++) {
+    if (reset_after_answer_[i] != frame->hd.stream_id) continue;
+    reset_after_answer_[i] = reset_after_answer_.back();
+    reset_after_answer_.pop_back();
+    pending_resets_.emplace_back(frame->hd.stream_id, NGHTTP2_NO_ERROR);
+    break;
+  }
+  return 0;
 }
 
 void Http2Front::Reset(int32_t id, uint32_t error_code) {
@@ -380,6 +410,12 @@ int Http2Front::OnDataChunk(int32_t stream_id, const uint8_t* data, size_t lengt
 
 int Http2Front::OnStreamClose(int32_t stream_id, uint32_t error_code) {
   pending_headers_.erase(stream_id);
+  for (size_t i = 0; i < reset_after_answer_.size(); i++) {
+    if (reset_after_answer_[i] != stream_id) continue;
+    reset_after_answer_[i] = reset_after_answer_.back();
+    reset_after_answer_.pop_back();
+    break;
+  }
   auto* stream = static_cast<Stream*>(nghttp2_session_get_stream_user_data(session_, stream_id));
   if (stream == nullptr) return 0;
   nghttp2_session_set_stream_user_data(session_, stream_id, nullptr);

@@ -120,6 +120,7 @@ class Http2Front : public Front {
   int OnFrameReceived(const nghttp2_frame* frame);
   int OnDataChunk(int32_t stream_id, const uint8_t* data, size_t length);
   int OnStreamClose(int32_t stream_id, uint32_t error_code);
+  int OnFrameSent(const nghttp2_frame* frame);
 
  private:
   void Dispatch(int32_t id, std::unique_ptr<RequestHeaders> headers, bool end_stream);
@@ -135,6 +136,7 @@ class Http2Front : public Front {
   std::unordered_map<int32_t, std::unique_ptr<RequestHeaders>> pending_headers_;
   size_t queued_bytes_ = 0;
   std::vector<std::pair<int32_t, uint32_t>> pending_resets_;
+  std::vector<int32_t> reset_after_answer_;  // refusals: RST_STREAM NO_ERROR once sent
   size_t unconsumed_connection_ = 0;
   size_t connection_window_ = 0;
   core::Timer keepalive_timer_;
