@@ -47,9 +47,8 @@ export async function startGateway(
   const settings = await loadConfig(configPath);
   const metrics = new GatewayMetrics();
   const audit = openAuditLog(settings.auditPath);
-  let link: DataPlaneLink | undefined;
   const onEnd = (session: Session, reason: EndReason) => {
-    link?.sessionEnded(session);
+    link.sessionEnded(session);
     metrics.sessions.set(sessions.size);
     audit.write({
       event: 'logout',
@@ -63,7 +62,7 @@ export async function startGateway(
     lifetimeSeconds: s.file.sessions.lifetimeSeconds,
     perUser: s.file.sessions.perUser,
     pool,
-    onStart: (session: Session, tokenHash: string) => link?.sessionStarted(session, tokenHash),
+    onStart: (session: Session, tokenHash: string) => link.sessionStarted(session, tokenHash),
     onEnd,
   });
   const sessions = new SessionManager(
@@ -84,7 +83,8 @@ export async function startGateway(
     replayGuard: new TotpReplayGuard(),
   };
 
-  link = new DataPlaneLink(ctx, deps, (reason) => {
+  // Sessions call into it (onStart, onEnd) only once it exists: none can start before.
+  const link: DataPlaneLink = new DataPlaneLink(ctx, deps, (reason) => {
     if (options.onFatal) options.onFatal(reason);
     else console.error(`gateway: the data plane cannot run: ${reason}`);
   });
@@ -123,7 +123,7 @@ export async function startGateway(
     }
     // The data plane first: a certificate it cannot use refuses the whole reload.
     try {
-      await link?.reconfigure(next);
+      await link.reconfigure(next);
     } catch (err) {
       return { ok: false, problems: [`tls: ${(err as Error).message}`] };
     }
@@ -139,7 +139,7 @@ export async function startGateway(
       session.groups = next.users.find(session.user)?.groups ?? [];
     ctx.settings = next;
     ctx.policy = new Policy(next.file.resources, next.file.policies);
-    link?.pushPolicies();
+    link.pushPolicies();
     // The same limiter, so lockouts in force survive a reload.
     deps.limiter.reconfigure(limiterOptions(next));
     audit.reopen();
@@ -150,7 +150,7 @@ export async function startGateway(
     clearInterval(sweeper);
     for (const session of [...sessions.all()]) sessions.end(session, 'shutdown');
     // The data plane closes every connection and reports the flows' last events first.
-    await link?.shutdown();
+    await link.shutdown();
     if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     await audit.close();
   };
@@ -160,10 +160,10 @@ export async function startGateway(
     address: () => ({
       address: settings.file.listen.host,
       family: 'IPv4',
-      port: link?.port ?? 0,
+      port: link.port ?? 0,
     }),
     metricsAddress: () => metricsServer?.address() as AddressInfo | undefined,
-    dataPlane: () => link?.info,
+    dataPlane: () => link.info,
     reload,
     close,
   };
