@@ -43,6 +43,11 @@ export interface GatewayLab {
    */
   metrics(): Promise<(sample: string) => number>;
   restartGateway(): Promise<void>;
+  /**
+   * The gateway's processes: the control plane (the CLI) and its native data plane, a child
+   * of it. Freezing "the gateway" means stopping both.
+   */
+  gatewayPids(): number[];
   down(): Promise<void>;
 }
 
@@ -169,6 +174,20 @@ export async function createGatewayLab(options: {
         const { stdout } = await lab.exec(lab.gateway, ['curl', '-sS', result.metricsUrl]);
         return (sample) =>
           Number(new RegExp(`^${sample.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(stdout)?.[1]);
+      },
+      gatewayPids() {
+        const pid = result.gateway.pid as number;
+        let children: number[] = [];
+        try {
+          children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+            .trim()
+            .split(/\s+/)
+            .filter((text) => text !== '')
+            .map(Number);
+        } catch {
+          // the gateway is gone
+        }
+        return [pid, ...children];
       },
       async restartGateway() {
         result.gateway.kill('SIGTERM');

@@ -23,8 +23,9 @@ describe('engine reconnects', () => {
   });
 
   it('detects a frozen gateway within a few seconds and resumes when it answers again', async () => {
-    const pid = g.gateway.pid as number;
-    process.kill(pid, 'SIGSTOP');
+    // The gateway is two processes, control plane and native data plane: both are frozen.
+    const pids = g.gatewayPids();
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
     const frozenAt = Date.now();
     try {
       await waitFor('reconnecting', () => kinds().includes('reconnecting'), 15_000);
@@ -51,7 +52,7 @@ describe('engine reconnects', () => {
       await g.lab.exec(g.lab.client, ['ping', '-c', '1', '-W', '1', LAB.web]);
       expect(client.child.exitCode).toBeNull();
     } finally {
-      process.kill(pid, 'SIGCONT');
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
     }
     await waitFor(
       'connected again',

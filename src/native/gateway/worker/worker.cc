@@ -15,13 +15,13 @@
 
 namespace passerelle::gateway {
 
-namespace {
-
-uint64_t WallClockMs() {
+uint64_t Worker::wall_ms() {
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   return static_cast<uint64_t>(now.tv_sec) * 1000 + static_cast<uint64_t>(now.tv_nsec) / 1000000;
 }
+
+namespace {
 
 // Connections accepted per readable event: the rest wait for the next turn, so a connection
 // flood cannot keep a worker from its established connections.
@@ -46,7 +46,6 @@ Worker::~Worker() {
 
 void Worker::Start(std::shared_ptr<const Settings> settings) {
   settings_ = std::move(settings);
-  wall_ms_ = WallClockMs();
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -139,7 +138,6 @@ void Worker::OnTurnEnd() {
   // Flushing may mark others dirty (a stream ended by a flush): run until none is left.
   for (size_t i = 0; i < dirty_.size(); i++) dirty_[i]->FlushIfDirty();
   dirty_.clear();
-  wall_ms_ = WallClockMs();
   if (!events_.empty()) {
     std::vector<uint8_t> records;
     uint32_t count = events_.Take(&records);

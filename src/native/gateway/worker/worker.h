@@ -58,8 +58,9 @@ class Worker : public core::IoHandler {
   SharedState& shared() { return *shared_; }
   IcmpEcho* icmp() { return icmp_.get(); }
   uint32_t index() const { return index_; }
-  // Wall-clock milliseconds since the epoch (session expiry), read once per loop turn.
-  uint64_t wall_ms() const { return wall_ms_; }
+  // Wall-clock milliseconds since the epoch, now (session expiry: a cached value could be a
+  // whole idle period old).
+  static uint64_t wall_ms();
   // Scratch space for one operation at a time (reading a datagram, formatting a response).
   uint8_t* scratch() { return scratch_.get(); }
   static constexpr size_t kScratchSize = 65536 + 64;
@@ -97,7 +98,6 @@ class Worker : public core::IoHandler {
   core::BlockPool pool_;
   Events events_;
   std::unique_ptr<uint8_t[]> scratch_;
-  uint64_t wall_ms_ = 0;
   uint64_t upcall_counter_ = 0;
   std::unordered_map<uint64_t, UpcallClient*> upcalls_;
   Connection* connections_ = nullptr;  // intrusive list (Connection::prev_/next_)
