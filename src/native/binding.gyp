@@ -73,6 +73,7 @@
               'gateway/admission/policy.cc',
               'gateway/admission/tables.cc',
               'gateway/admission/target.cc',
+              'gateway/control/codec.cc',
               'gateway/control/control_thread.cc',
               'gateway/control/wire.cc',
               'gateway/flows/admission_steps.cc',

@@ -9,6 +9,7 @@
 
 #include "../worker/tls_server.h"
 #include "../worker/worker.h"
+#include "codec.h"
 #include "messages.h"
 
 namespace passerelle::gateway {
@@ -24,62 +25,7 @@ namespace {
 // stalled control plane must not make the data plane grow without bound.
 constexpr size_t kMaxPendingOut = 64u << 20;
 
-bool DecodeRules(Reader* r, admission::RuleSet* set) {
-  uint32_t names = r->u32();
-  if (!r->ok() || names > 100000) return false;
-  for (uint32_t i = 0; i < names; i++) set->resource_names.emplace_back(r->str());
-  uint32_t count = r->u32();
-  if (!r->ok() || count > 1000000) return false;
-  set->rules.resize(count);
-  for (admission::Rule& rule : set->rules) {
-    rule.allow = r->u8() != 0;
-    rule.policy_index = r->i32();
-    rule.resource = r->u32();
-    rule.prefix.network = r->u32();
-    rule.prefix.mask = r->u32();
-    rule.protocols = r->u8();
-    rule.covers_icmp = r->u8() != 0;
-    uint16_t ports = r->u16();
-    for (uint16_t i = 0; i < ports && r->ok(); i++) {
-      admission::PortRange range;
-      range.from = r->u16();
-      range.to = r->u16();
-      rule.ports.push_back(range);
-    }
-    uint16_t excluded = r->u16();
-    for (uint16_t i = 0; i < excluded && r->ok(); i++) {
-      admission::Prefix prefix;
-      prefix.network = r->u32();
-      prefix.mask = r->u32();
-      rule.excluded.push_back(prefix);
-    }
-    if (!r->ok()) return false;
-  }
-  return true;
-}
-
 }  // namespace
-
-bool DecodeConfigure(Reader* r, Configure* out) {
-  if (r->u16() != control::kProtocolVersion) return false;
-  out->listen_host = std::string(r->str());
-  out->listen_port = r->u16();
-  out->threads = r->u16();
-  out->tls_min_version = r->u8();
-  out->certificate_pem = std::string(r->bytes());
-  out->key_pem = std::string(r->bytes());
-  for (size_t i = 0; i < control::kLimitCount; i++) out->limits[i] = r->u32();
-  return r->done();
-}
-
-std::shared_ptr<const Settings> MakeSettings(const Configure& configure, std::string* error) {
-  auto settings = std::make_shared<Settings>();
-  for (size_t i = 0; i < control::kLimitCount; i++) settings->limits[i] = configure.limits[i];
-  settings->tls = MakeServerTls(configure.certificate_pem, configure.key_pem,
-                                configure.tls_min_version, error);
-  if (!settings->tls) return nullptr;
-  return settings;
-}
 
 bool ControlThread::ReadMessage(uint8_t* type, std::vector<uint8_t>* fields, std::string* error) {
   for (;;) {

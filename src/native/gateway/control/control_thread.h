@@ -17,27 +17,13 @@
 #include "../worker/settings.h"
 #include "../worker/upcall.h"
 #include "loop.h"
+#include "codec.h"
 #include "wire.h"
 
 namespace passerelle::gateway {
 
 class Worker;
 struct SharedState;
-
-// What CONFIGURE carries.
-struct Configure {
-  std::string listen_host;
-  uint16_t listen_port = 0;
-  uint16_t threads = 0;
-  int tls_min_version = 12;
-  std::string certificate_pem;
-  std::string key_pem;
-  uint32_t limits[control::kLimitCount] = {};
-};
-
-bool DecodeConfigure(control::Reader* reader, Configure* out);
-// Settings (with a TLS context) from a CONFIGURE; null with `*error`.
-std::shared_ptr<const Settings> MakeSettings(const Configure& configure, std::string* error);
 
 class ControlThread : public core::IoHandler {
  public:

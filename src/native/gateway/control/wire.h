@@ -54,6 +54,7 @@ class Reader {
   const uint8_t* raw(size_t n);
 
   bool ok() const { return ok_; }
+  size_t remaining() const { return left_; }
   // True when the message was read whole and nothing is left over.
   bool done() const { return ok_ && left_ == 0; }
 
