@@ -6,7 +6,7 @@
 //   3. gateway RSS per idle flow at 10,000 CONNECT streams.
 // Also iperf3 on the direct path, as the kernel's own reference. The namespaces are removed at
 // the end, on error, and on SIGINT/SIGTERM. Traffic stays inside the lab.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -141,9 +141,12 @@ async function main() {
   results.flowsGateway = await measure('flows', { ...viaGateway, ...fl }, (SECONDS + 90) * 1000);
 
   console.log(`gateway RSS at ${HOLD_FLOWS} idle flows…`);
+  // The flows live in the data plane, the gateway's child process.
+  const children = readFileSync(`/proc/${gateway.pid}/task/${gateway.pid}/children`, 'utf8');
+  const dataPlanePid = Number(children.trim().split(/\s+/)[0]);
   results.hold = await measure(
     'hold',
-    { ...viaGateway, port: HOLD_PORT, count: HOLD_FLOWS, seconds: 60, pid: gateway.pid },
+    { ...viaGateway, port: HOLD_PORT, count: HOLD_FLOWS, seconds: 60, pid: dataPlanePid },
     180_000,
   );
 

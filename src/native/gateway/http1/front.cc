@@ -90,6 +90,9 @@ class Http1Front : public Front,
       case State::kHead:
       case State::kBody:
         ReadIn();
+        // ReadIn may have closed the connection (the client went away): what it read before
+        // is not a request any more.
+        if (closing_done_) return;
         if (state_ == State::kHead || state_ == State::kBody) Process();
         return;
       case State::kTunnel:
@@ -248,6 +251,7 @@ class Http1Front : public Front,
 
   void Process() {
     for (;;) {
+      if (closing_done_) return;
       if (state_ == State::kHead) {
         if (!ParseHead()) return;
       } else if (state_ == State::kBody) {
