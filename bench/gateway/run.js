@@ -1,12 +1,18 @@
-// npm run bench:gateway — the gateway's figures (issue 2), measured in one run in a netns lab
-// of its own, each next to the direct path (the gateway namespace routing plainly, no
-// gateway process in the way):
-//   1. single-flow TCP throughput (client → intranet sink, HTTP/2 CONNECT vs plain TCP),
-//   2. new TCP flows per second (CONNECT + small request + close),
-//   3. gateway RSS per idle flow at 10,000 CONNECT streams.
-// Also iperf3 on the direct path, as the kernel's own reference. The namespaces are removed at
-// the end, on error, and on SIGINT/SIGTERM. Traffic stays inside the lab.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// npm run bench:gateway — the gateway's figures (issue #11), measured in one run in a netns
+// lab of its own, each next to the direct path (the gateway namespace routing plainly, no
+// gateway process in the way). The load generator and the intranet servers are native
+// (bench/gateway/loadgen.cc, servers.cc) so that they are not the limit; every figure comes
+// with the CPU each process used (seconds of CPU per second of wall time: 1.0 = one core).
+//   1. single-flow TCP throughput (client → intranet sink),
+//   2. new TCP flows per second (CONNECT + small request + answer + both sides end),
+//   3. data-plane RSS per idle flow at HOLD_FLOWS flows (default 19,500: this machine's limit
+//      of 20,000 descriptors per process, less the data plane's own),
+//   4. the same throughput and flows over two connections with one worker thread, then two:
+//      how the data plane grows with cores.
+// The namespaces are removed at the end, on error, and on SIGINT/SIGTERM. Traffic stays
+// inside the lab.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -17,14 +23,17 @@ const { exampleConfig, writeUsers, USERS, GATEWAY_CLI } = await import(
   join(ROOT, 'dist/lab/gateway-lab.js')
 );
 
-const CLIENT = join(import.meta.dirname, 'client.js');
-const SERVERS = join(import.meta.dirname, 'servers.js');
+const TOOLS = join(ROOT, 'src/native/build/bench');
+const LOADGEN = join(TOOLS, 'loadgen');
+const SERVERS = join(TOOLS, 'servers');
 const SINK_PORT = 8050;
 const HOLD_PORT = 8051;
 const REPLY_PORT = 8052;
-const HOLD_FLOWS = 10_000;
-const TARGETS = { throughputGbit: 2, flowsPerSecond: 3000, perFlowKiB: 16 };
+const HOLD_FLOWS = Number(process.env.HOLD_FLOWS ?? 19_500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const TARGETS = { throughputGbit: 8, flowsPerSecond: 25_000, perFlowKiB: 2 };
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 let lab;
 let dir;
@@ -43,7 +52,34 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-/** Runs in a namespace with a raised open-files limit (10,000 flows need as many sockets). */
+function buildTools() {
+  mkdirSync(TOOLS, { recursive: true });
+  const core = ['loop.cc', 'tls.cc', 'h2_transport.cc'].map((f) =>
+    join(ROOT, 'src/native/core', f),
+  );
+  const flags = ['-std=gnu++17', '-O2', '-Wall', '-Wextra'];
+  execFileSync('g++', [
+    ...flags,
+    `-I${join(ROOT, 'src/native/core')}`,
+    join(import.meta.dirname, 'loadgen.cc'),
+    ...core,
+    '-o',
+    LOADGEN,
+    '-lssl',
+    '-lcrypto',
+    '-lnghttp2',
+    '-lpthread',
+  ]);
+  execFileSync('g++', [
+    ...flags,
+    join(import.meta.dirname, 'servers.cc'),
+    '-o',
+    SERVERS,
+    '-lpthread',
+  ]);
+}
+
+/** Runs in a namespace with the open-files limit raised as far as this machine allows. */
 const withFiles = (argv) => [
   'sh',
   '-c',
@@ -52,39 +88,63 @@ const withFiles = (argv) => [
   ...argv,
 ];
 
-async function measure(mode, args, timeoutMs) {
-  const r = await lab.exec(lab.client, withFiles(['node', CLIENT, mode, JSON.stringify(args)]), {
-    timeoutMs,
-  });
+function cpuTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return NaN;
+  }
+}
+
+function rssKiB(pid) {
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+}
+
+function childOf(pid) {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  return Number(children.split(/\s+/)[0]);
+}
+
+/** TCP socket memory of the gateway namespace's kernel, in pages (/proc/net/sockstat). */
+async function tcpMemPages() {
+  const r = await lab.exec(lab.gateway, ['cat', '/proc/net/sockstat']);
+  return Number(/^TCP: .* mem (\d+)/m.exec(r.stdout)?.[1]);
+}
+
+let processes = {};
+
+/** Runs the load generator; its JSON plus the CPU every process used meanwhile. */
+async function measure(argv, timeoutMs) {
+  const before = Object.fromEntries(
+    Object.entries(processes).map(([k, pid]) => [k, cpuTicks(pid)]),
+  );
+  const t0 = process.hrtime.bigint();
+  const r = await lab.exec(lab.client, withFiles([LOADGEN, ...argv]), { timeoutMs });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const line = r.stdout.trim().split('\n').pop() ?? '';
   let result;
   try {
     result = JSON.parse(line);
   } catch {
-    throw new Error(`${mode} printed ${JSON.stringify(r.stdout)} ${r.stderr}`);
+    throw new Error(`loadgen ${argv[0]} printed ${JSON.stringify(r.stdout)} ${r.stderr}`);
   }
-  if (result.error) throw new Error(`${mode} (${args.via}): ${result.error}`);
+  if (result.error) throw new Error(`loadgen ${argv[0]}: ${result.error}`);
+  result.cpu = { loadgen: result.cpuSeconds / result.seconds };
+  for (const [name, pid] of Object.entries(processes)) {
+    result.cpu[name] = (cpuTicks(pid) - before[name]) / TICKS / seconds;
+  }
   return result;
 }
 
-async function main() {
-  const t0 = Date.now();
-  lab = await createLab({ tag: 'bg', gatewayForwards: true });
-  dir = mkdtempSync(join(tmpdir(), 'passerelle-bench-'));
-  const pki = makePki(dir, LAB.gatewayPublic);
-  await writeUsers(dir);
-  const configPath = join(dir, 'gateway.yaml');
-  // The issue's configuration, plus room for 10,000 flows in one session.
-  writeFileSync(configPath, exampleConfig(`limits: { streamsPerSession: ${HOLD_FLOWS + 100} }\n`));
-
-  const servers = lab.spawn(lab.intranet, withFiles(['node', SERVERS, LAB.web]));
-  await new Promise((ok, fail) => {
-    servers.stdout.once('data', () => ok());
-    servers.once('exit', (code) => fail(new Error(`intranet servers exited with ${code}`)));
-  });
-  const iperf = lab.spawn(lab.intranet, ['iperf3', '-s', '-B', LAB.web, '-p', '5201']);
-  void iperf;
-
+async function startGateway(configPath, threads) {
+  writeFileSync(
+    configPath,
+    exampleConfig(
+      `limits: { streamsPerSession: ${HOLD_FLOWS + 500} }\ndataPlane: { threads: ${threads} }\n`,
+    ),
+  );
   let output = '';
   const gateway = lab.spawn(
     lab.gateway,
@@ -98,68 +158,131 @@ async function main() {
     15_000,
   );
   if (gateway.exitCode !== null) throw new Error(`gateway exited: ${output}`);
+  return { gateway, output: () => output, dataPlane: childOf(gateway.pid) };
+}
 
-  const viaGateway = {
-    via: 'gateway',
-    url: `https://${LAB.gatewayPublic}:443`,
-    ca: pki.caCert,
-    username: 'alice',
-    password: USERS.alice.password,
-    host: LAB.web,
-  };
-  const direct = { via: 'direct', host: LAB.web };
+async function stopGateway(g) {
+  g.gateway.kill('SIGTERM');
+  await new Promise((r) => g.gateway.once('exit', r));
+}
+
+async function main() {
+  const t0 = Date.now();
+  console.log('building the load generator and the servers…');
+  buildTools();
+  lab = await createLab({ tag: 'bg', gatewayForwards: true });
+  dir = mkdtempSync(join(tmpdir(), 'passerelle-bench-'));
+  const pki = makePki(dir, LAB.gatewayPublic);
+  void pki;
+  await writeUsers(dir);
+  const configPath = join(dir, 'gateway.yaml');
+
+  const servers = lab.spawn(lab.intranet, withFiles([SERVERS, LAB.web, '2']));
+  await new Promise((ok, fail) => {
+    servers.stdout.once('data', () => ok());
+    servers.once('exit', (code) => fail(new Error(`intranet servers exited with ${code}`)));
+  });
+  const iperf = lab.spawn(lab.intranet, ['iperf3', '-s', '-B', LAB.web, '-p', '5201']);
+  void iperf;
+
+  const gw = `${LAB.gatewayPublic}:443`;
+  const alice = ['alice', USERS.alice.password];
+  const sink = `${LAB.web}:${SINK_PORT}`;
+  const reply = `${LAB.web}:${REPLY_PORT}`;
   const results = {};
+  processes = { servers: servers.pid };
 
-  console.log(`throughput: ${SECONDS} s single flow, direct then through the gateway…`);
-  const ip = await lab.exec(
-    lab.client,
-    ['iperf3', '-c', LAB.web, '-p', '5201', '-t', String(SECONDS), '-J'],
-    {
-      timeoutMs: (SECONDS + 20) * 1000,
-    },
-  );
+  console.log('direct path: throughput and flows…');
+  const ip = await lab.exec(lab.client, ['iperf3', '-c', LAB.web, '-p', '5201', '-t', '4', '-J'], {
+    timeoutMs: 30_000,
+  });
   try {
     results.iperf3Gbit = JSON.parse(ip.stdout).end.sum_received.bits_per_second / 1e9;
   } catch {
     results.iperf3Gbit = NaN;
   }
-  const tput = { port: SINK_PORT, seconds: SECONDS };
   results.throughputDirect = await measure(
-    'throughput',
-    { ...direct, ...tput },
-    (SECONDS + 90) * 1000,
+    ['direct-throughput', sink, String(SECONDS), '1'],
+    90_000,
   );
+  results.flowsDirect = await measure(
+    ['direct-flows', reply, String(SECONDS), String(CONCURRENCY), '2'],
+    90_000,
+  );
+
+  let g = await startGateway(configPath, 0);
+  processes = { servers: servers.pid, control: g.gateway.pid, dataPlane: g.dataPlane };
+  console.log('through the gateway (one worker per CPU): throughput, flows…');
   results.throughputGateway = await measure(
-    'throughput',
-    { ...viaGateway, ...tput },
-    (SECONDS + 90) * 1000,
+    ['throughput', gw, sink, String(SECONDS), '1', ...alice],
+    90_000,
+  );
+  results.flowsGateway = await measure(
+    ['flows', gw, reply, String(SECONDS), String(CONCURRENCY), '2', ...alice],
+    90_000,
   );
 
-  console.log('new flows per second, direct then through the gateway…');
-  const fl = { port: REPLY_PORT, count: 20_000, concurrency: 64, seconds: SECONDS };
-  results.flowsDirect = await measure('flows', { ...direct, ...fl }, (SECONDS + 90) * 1000);
-  results.flowsGateway = await measure('flows', { ...viaGateway, ...fl }, (SECONDS + 90) * 1000);
+  console.log(`data-plane RSS at ${HOLD_FLOWS} idle flows…`);
+  {
+    const rssBefore = rssKiB(g.dataPlane);
+    const tcpBefore = await tcpMemPages();
+    const holder = lab.spawn(
+      lab.client,
+      withFiles([LOADGEN, 'hold', gw, `${LAB.web}:${HOLD_PORT}`, String(HOLD_FLOWS), ...alice]),
+    );
+    let out = '';
+    holder.stdout.on('data', (d) => (out += d));
+    await waitFor(
+      'the flows to be held',
+      () => out.includes('held') || holder.exitCode !== null,
+      180_000,
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    const held = JSON.parse(out.trim().split('\n')[0]);
+    const rssAfter = rssKiB(g.dataPlane);
+    const tcpAfter = await tcpMemPages();
+    const controlRss = rssKiB(g.gateway.pid);
+    holder.stdin.end();
+    await new Promise((r) => holder.once('exit', r));
+    results.hold = {
+      ...held,
+      beforeKiB: rssBefore,
+      afterKiB: rssAfter,
+      perFlowKiB: (rssAfter - rssBefore) / held.held,
+      tcpMemPagesPerFlow: (tcpAfter - tcpBefore) / held.held,
+      controlPlaneKiB: controlRss,
+    };
+  }
+  await stopGateway(g);
 
-  console.log(`gateway RSS at ${HOLD_FLOWS} idle flows…`);
-  // The flows live in the data plane, the gateway's child process.
-  const children = readFileSync(`/proc/${gateway.pid}/task/${gateway.pid}/children`, 'utf8');
-  const dataPlanePid = Number(children.trim().split(/\s+/)[0]);
-  results.hold = await measure(
-    'hold',
-    { ...viaGateway, port: HOLD_PORT, count: HOLD_FLOWS, seconds: 60, pid: dataPlanePid },
-    180_000,
-  );
+  console.log('scaling: two connections with one worker thread, then two…');
+  results.scaling = {};
+  for (const threads of [1, 2]) {
+    g = await startGateway(configPath, threads);
+    processes = { servers: servers.pid, control: g.gateway.pid, dataPlane: g.dataPlane };
+    results.scaling[threads] = {
+      throughput: await measure(['throughput', gw, sink, String(SECONDS), '2', ...alice], 90_000),
+      flows: await measure(
+        ['flows', gw, reply, String(SECONDS), String(CONCURRENCY), '2', ...alice],
+        90_000,
+      ),
+    };
+    await stopGateway(g);
+  }
 
   printTable(results);
   console.log(
     `\n(lab run took ${Math.round((Date.now() - t0) / 1000)} s; raw: ${JSON.stringify(results)})`,
   );
-  if (gateway.exitCode !== null) throw new Error(`the gateway exited during the run: ${output}`);
 }
 
 function printTable(r) {
   const f = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const mark = (ok) => (ok ? 'yes' : 'NO');
+  const cpu = (m) =>
+    Object.entries(m.cpu)
+      .map(([k, v]) => `${k} ${f(v)}`)
+      .join(', ');
   const rows = [
     ['figure', 'direct', 'gateway', 'gateway/direct', 'target', 'met'],
     [
@@ -181,10 +304,10 @@ function printTable(r) {
     [
       `RSS per idle flow at ${r.hold.held} flows (KiB)`,
       '-',
-      f(r.hold.perFlowKiB, 1),
+      f(r.hold.perFlowKiB, 2),
       '-',
       `<= ${TARGETS.perFlowKiB}`,
-      mark(r.hold.perFlowKiB <= TARGETS.perFlowKiB && r.hold.held === HOLD_FLOWS),
+      mark(r.hold.perFlowKiB <= TARGETS.perFlowKiB && r.hold.failed === 0),
     ],
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
@@ -197,6 +320,11 @@ function printTable(r) {
     );
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
+  console.log(`\nCPU (cores busy) during each figure:`);
+  console.log(`  throughput direct:  ${cpu(r.throughputDirect)}`);
+  console.log(`  throughput gateway: ${cpu(r.throughputGateway)}`);
+  console.log(`  flows direct:       ${cpu(r.flowsDirect)}`);
+  console.log(`  flows gateway:      ${cpu(r.flowsGateway)}`);
   console.log(
     `\niperf3 on the direct path (kernel to kernel, for reference): ${f(r.iperf3Gbit)} Gbit/s`,
   );
@@ -205,8 +333,20 @@ function printTable(r) {
       `gateway ${r.flowsGateway.flows} in ${f(r.flowsGateway.seconds, 1)} s (${r.flowsGateway.failed} failed)`,
   );
   console.log(
-    `gateway RSS ${r.hold.beforeKiB} KiB before, ${r.hold.afterKiB} KiB with ${r.hold.held} idle flows` +
-      (r.hold.failed ? ` (${r.hold.failed} failed: ${r.hold.firstError})` : ''),
+    `data plane RSS ${r.hold.beforeKiB} KiB before, ${r.hold.afterKiB} KiB with ${r.hold.held} idle flows ` +
+      `(${r.hold.failed} failed); kernel TCP memory ${f(r.hold.tcpMemPagesPerFlow * 4, 2)} KiB per flow ` +
+      `(both ends of each target connection, in the gateway's namespace); control plane RSS ${r.hold.controlPlaneKiB} KiB`,
+  );
+  const s1 = r.scaling[1];
+  const s2 = r.scaling[2];
+  console.log('\nscaling over two connections, one worker thread vs two:');
+  console.log(
+    `  throughput: ${f(s1.throughput.gbitPerSecond)} -> ${f(s2.throughput.gbitPerSecond)} Gbit/s ` +
+      `(x${f(s2.throughput.gbitPerSecond / s1.throughput.gbitPerSecond)}); data plane CPU ${f(s1.throughput.cpu.dataPlane)} -> ${f(s2.throughput.cpu.dataPlane)}`,
+  );
+  console.log(
+    `  flows/s:    ${f(s1.flows.perSecond, 0)} -> ${f(s2.flows.perSecond, 0)} ` +
+      `(x${f(s2.flows.perSecond / s1.flows.perSecond)}); data plane CPU ${f(s1.flows.cpu.dataPlane)} -> ${f(s2.flows.cpu.dataPlane)}`,
   );
 }
 

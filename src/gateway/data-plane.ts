@@ -46,7 +46,7 @@ export function dataPlaneConfig(settings: LoadedConfig): DataPlaneConfig {
   return {
     listenHost: file.listen.host,
     listenPort: file.listen.port,
-    threads: 0,
+    threads: file.dataPlane.threads,
     tlsMinVersion: file.tls.minVersion === 'TLSv1.3' ? 13 : 12,
     certificate: settings.tls.cert,
     key: settings.tls.key,

@@ -144,6 +144,14 @@ export const gatewayConfigSchema = z
         failuresBeforeLockout: 5,
         maxRequestBodyBytes: 16_384,
       }),
+    /** The native data plane (docs/gateway-dataplane.md). */
+    dataPlane: z
+      .object({
+        /** Worker threads; 0 = one per CPU. A new value takes effect at the next restart. */
+        threads: z.number().int().min(0).max(64).default(0),
+      })
+      .strict()
+      .default({ threads: 0 }),
     flowControl: z
       .object({
         streamWindowBytes: z
