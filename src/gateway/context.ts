@@ -2,6 +2,7 @@
 // `policy` in place, so handlers read them per request and never keep a copy.
 import type { AuditLog } from './audit.js';
 import type { LoadedConfig } from './config/load.js';
+import type { SocketBudget } from './forward/socket-budget.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Policy } from './policy.js';
 import type { SessionManager } from './sessions.js';
@@ -12,4 +13,6 @@ export interface GatewayContext {
   sessions: SessionManager;
   audit: AuditLog;
   metrics: GatewayMetrics;
+  /** Target sockets held by flows, per user and overall. */
+  sockets: SocketBudget;
 }

@@ -45,6 +45,11 @@ export class GatewayMetrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly flowSockets = new Gauge({
+    name: 'passerelle_flow_sockets',
+    help: 'Target sockets held by flows now (limits.flowsPerUser, limits.flowsTotal)',
+    registers: [this.registry],
+  });
   readonly refusedStreams = new Counter({
     name: 'passerelle_streams_refused_total',
     help: 'Streams refused for a limit',

@@ -12,15 +12,19 @@ import {
 import { openAuditLog } from './audit.js';
 import { LoginRateLimiter } from './auth/rate-limit.js';
 import { TotpReplayGuard } from './auth/totp.js';
+import { credentialStamp } from './auth/users.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import type { GatewayContext } from './context.js';
+import { descriptorLimit, flowsTotal, SocketBudget } from './forward/socket-budget.js';
 import { createHttp1Server } from './http/h1.js';
 import { attachHttp2 } from './http/h2.js';
 import type { ApiDeps } from './http/api.js';
+import { LoginRefusalLog } from './login-refusals.js';
 import { GatewayMetrics } from './metrics.js';
 import { Policy } from './policy.js';
 import { AddressPool } from './pool.js';
+import { ownAddressBlocks, ReservedDestinations } from './reserved.js';
 import { SessionManager, type EndReason, type Session } from './sessions.js';
 
 export interface Gateway {
@@ -45,7 +49,18 @@ function limiterOptions(settings: LoadedConfig) {
   return {
     perIpPerMinute: settings.file.limits.loginsPerMinutePerIp,
     failuresBeforeLockout: settings.file.limits.failuresBeforeLockout,
+    userFailuresPerHour: settings.file.limits.userFailuresPerHour,
   };
+}
+
+/** Says so when the configured flow cap leaves the kernel to refuse sockets first. */
+function warnAboutDescriptors(settings: LoadedConfig, limit: number | undefined): void {
+  const cap = flowsTotal(settings.file.limits.flowsTotal, limit);
+  if (limit !== undefined && cap >= limit) {
+    console.warn(
+      `gateway: limits.flowsTotal ${cap} is not below the open-files limit ${limit}: flows past the limit fail with EMFILE instead of 429; raise "ulimit -n" or lower limits.flowsTotal`,
+    );
+  }
 }
 
 export async function startGateway(configPath: string): Promise<Gateway> {
@@ -74,16 +89,32 @@ export async function startGateway(configPath: string): Promise<Gateway> {
       settings.file.addressPool ? new AddressPool(settings.file.addressPool) : undefined,
     ),
   );
+  // The gateway's own addresses are reserved destinations; they are read again every sweep,
+  // since interfaces come and go.
+  const reserved = new ReservedDestinations(ownAddressBlocks());
+  const descriptors = descriptorLimit();
+  warnAboutDescriptors(settings, descriptors);
   const ctx: GatewayContext = {
     settings,
-    policy: new Policy(settings.file.resources, settings.file.policies),
+    policy: new Policy(settings.file.resources, settings.file.policies, reserved),
     sessions,
     audit,
     metrics,
+    sockets: new SocketBudget(
+      () => ({
+        perUser: ctx.settings.file.limits.flowsPerUser,
+        total: flowsTotal(ctx.settings.file.limits.flowsTotal, descriptors),
+      }),
+      (inUse) => metrics.flowSockets.set(inUse),
+    ),
   };
   const deps: ApiDeps = {
     limiter: new LoginRateLimiter(limiterOptions(settings)),
     replayGuard: new TotpReplayGuard(),
+    refusals: new LoginRefusalLog(
+      audit,
+      () => ctx.settings.file.limits.loginRefusalSummarySeconds * 1000,
+    ),
   };
 
   const limits = settings.file.limits;
@@ -133,6 +164,7 @@ export async function startGateway(configPath: string): Promise<Gateway> {
     sessions.sweep(now);
     deps.limiter.sweep(now);
     deps.replayGuard.sweep(now);
+    reserved.setOwn(ownAddressBlocks());
   }, 15_000);
   sweeper.unref();
 
@@ -159,10 +191,17 @@ export async function startGateway(configPath: string): Promise<Gateway> {
         if (session.intranetIp && pool) pool.adopt(session.user, session.intranetIp);
     }
     sessions.reconfigure(sessionOptions(next, pool));
+    // A removed user, or one whose password or one-time-code secret changed, keeps no session.
+    sessions.endRevoked((name) => {
+      const user = next.users.find(name);
+      return user && credentialStamp(user);
+    });
     for (const session of sessions.all())
       session.groups = next.users.find(session.user)?.groups ?? [];
     ctx.settings = next;
-    ctx.policy = new Policy(next.file.resources, next.file.policies);
+    reserved.setOwn(ownAddressBlocks());
+    ctx.policy = new Policy(next.file.resources, next.file.policies, reserved);
+    warnAboutDescriptors(next, descriptors);
     // The same limiter, so lockouts in force survive a reload.
     deps.limiter.reconfigure(limiterOptions(next));
     tls.setSecureContext({ ...tlsOptions(next) });
@@ -172,6 +211,7 @@ export async function startGateway(configPath: string): Promise<Gateway> {
 
   const close: Gateway['close'] = async () => {
     clearInterval(sweeper);
+    deps.refusals.flush();
     for (const session of [...sessions.all()]) sessions.end(session, 'shutdown');
     h2.close();
     await new Promise<void>((resolve) => {

@@ -133,8 +133,17 @@ export const gatewayConfigSchema = z
         streamsPerSession: z.number().int().min(1).max(100_000).default(10_000),
         sessionMemoryMiB: z.number().int().min(8).max(4096).default(256),
         loginsPerMinutePerIp: z.number().int().min(1).default(30),
+        /** Failures of one user name from one source address before that pair is locked out. */
         failuresBeforeLockout: z.number().int().min(1).default(5),
+        /** Failures of one user name from all sources per hour before the name is under attack. */
+        userFailuresPerHour: z.number().int().min(1).default(50),
+        /** Refused logins are written to the audit log as one line per source and interval. */
+        loginRefusalSummarySeconds: z.number().int().min(1).max(3600).default(60),
         maxRequestBodyBytes: z.number().int().min(256).max(1_048_576).default(16_384),
+        /** Target sockets (TCP, UDP, ICMP) one user's flows may hold, all sessions together. */
+        flowsPerUser: z.number().int().min(1).default(2_000),
+        /** Target sockets all flows together may hold; absent = sized from the descriptor limit. */
+        flowsTotal: z.number().int().min(1).optional(),
       })
       .strict()
       .default({
@@ -142,7 +151,10 @@ export const gatewayConfigSchema = z
         sessionMemoryMiB: 256,
         loginsPerMinutePerIp: 30,
         failuresBeforeLockout: 5,
+        userFailuresPerHour: 50,
+        loginRefusalSummarySeconds: 60,
         maxRequestBodyBytes: 16_384,
+        flowsPerUser: 2_000,
       }),
     flowControl: z
       .object({

@@ -1,9 +1,11 @@
 // One record per flow: counts it in the metrics while it is open and writes its audit line
 // (verdict, bytes each way, duration) once when it ends.
+import type { ProxyError } from '../../shared/protocol/proxy-status.js';
 import type { Protocol } from '../../shared/protocol/session.js';
 import type { GatewayContext } from '../context.js';
 import type { Decision } from '../policy.js';
 import type { Session } from '../sessions.js';
+import type { SocketLease } from './socket-budget.js';
 
 export interface FlowTarget {
   protocol: Protocol;
@@ -77,6 +79,27 @@ export async function withReservedFlow<T>(session: Session, open: () => Promise<
   } finally {
     session.flows--;
   }
+}
+
+export interface Refusal {
+  ok: false;
+  status: number;
+  error: ProxyError;
+  details: string;
+}
+
+/**
+ * Takes a place for the flow's target socket under the per-user and overall caps; past
+ * either, the flow is refused with 429 and counted.
+ */
+export function reserveSocket(
+  ctx: GatewayContext,
+  session: Session,
+): { ok: true; lease: SocketLease } | Refusal {
+  const grant = ctx.sockets.acquire(session.user);
+  if (grant.ok) return grant;
+  ctx.metrics.refusedStreams.inc({ limit: grant.limit });
+  return { ok: false, status: 429, error: 'connection_limit_reached', details: grant.details };
 }
 
 /** Counts and audits a flow the policy refused; nothing was opened. */

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { openIcmpEchoSocket, type IcmpEchoSocket } from '../../native/index.js';
 import {
   cidrContains,
+  formatCidr,
   formatIPv4,
   parseCidr,
   parseIPv4,
@@ -29,20 +30,35 @@ import {
   encodeDatagramCapsule,
 } from '../../shared/protocol/capsule.js';
 import { readDatagrams } from '../../shared/protocol/datagram-stream.js';
-import type { ProxyError } from '../../shared/protocol/proxy-status.js';
 import type { GatewayContext } from '../context.js';
 import type { Decision } from '../policy.js';
 import type { Session } from '../sessions.js';
-import { FlowRecord, recordDenied } from './flow.js';
+import { FlowRecord, recordDenied, reserveSocket, type Refusal } from './flow.js';
+import type { SocketLease } from './socket-budget.js';
 
 const MAX_IP_CAPSULE = 65_535 + 8;
 /** How long an echo request waits for its reply before its mapping is forgotten. */
 const ECHO_TIMEOUT_MS = 30_000;
 const MAX_OUTSTANDING_ECHOES = 4096;
 
-export type IcmpOpenResult =
-  | { ok: true; socket: IcmpEchoSocket; scope: Cidr | undefined }
-  | { ok: false; status: number; error: ProxyError; details: string };
+export interface IcmpTunnel {
+  socket: IcmpEchoSocket;
+  scope: Cidr | undefined;
+  /** The socket's place under the flow caps, given back when the socket closes. */
+  lease: SocketLease;
+}
+
+export type IcmpOpenResult = ({ ok: true } & IcmpTunnel) | Refusal;
+
+/** Every IPv4 address: the scope of a connect-ip request for target "*". */
+const EVERYWHERE: Cidr = parseCidr('0.0.0.0/0');
+
+const prohibited = (): Refusal => ({
+  ok: false,
+  status: 403,
+  error: 'destination_ip_prohibited',
+  details: 'not allowed by policy',
+});
 
 export function openIcmp(
   ctx: GatewayContext,
@@ -80,18 +96,28 @@ export function openIcmp(
           { protocol: 'icmp', destination: formatIPv4(scope.network) },
           decision,
         );
-        return {
-          ok: false,
-          status: 403,
-          error: 'destination_ip_prohibited',
-          details: 'not allowed by policy',
-        };
+        return prohibited();
       }
     }
   }
+  // Nothing is opened for a user the policy lets ping nowhere in the scope: each stream would
+  // otherwise hold a socket only to answer "prohibited" to every packet.
+  const range = scope ?? EVERYWHERE;
+  if (!ctx.policy.mayReach(session, 'icmp', range)) {
+    recordDenied(
+      ctx,
+      session,
+      { protocol: 'icmp', destination: formatCidr(range) },
+      { verdict: 'deny', policy: null, resource: null },
+    );
+    return prohibited();
+  }
+  const reserved = reserveSocket(ctx, session);
+  if (!reserved.ok) return reserved;
   try {
-    return { ok: true, socket: openIcmpEchoSocket(), scope };
+    return { ok: true, socket: openIcmpEchoSocket(), scope, lease: reserved.lease };
   } catch (err) {
+    reserved.lease.release();
     return {
       ok: false,
       status: 502,
@@ -99,6 +125,12 @@ export function openIcmp(
       details: (err as Error).message,
     };
   }
+}
+
+/** Closes a tunnel that was opened but never spliced (its stream went away meanwhile). */
+export function discardIcmp(tunnel: IcmpTunnel): void {
+  tunnel.socket.close();
+  tunnel.lease.release();
 }
 
 /** The capsules that tell the client its address and where it may send (RFC 9484 §4.7). */
@@ -132,7 +164,7 @@ export function spliceIcmp(
   ctx: GatewayContext,
   session: Session,
   stream: Duplex,
-  opened: { socket: IcmpEchoSocket; scope: Cidr | undefined },
+  opened: IcmpTunnel,
   onFatal: () => void,
 ): void {
   const { socket, scope } = opened;
@@ -237,7 +269,7 @@ export function spliceIcmp(
   const close = () => {
     if (closed) return;
     closed = true;
-    socket.close();
+    discardIcmp(opened);
     for (const entry of outstanding.values()) clearTimeout(entry.timer);
     outstanding.clear();
     for (const record of flows.values()) record.end();

@@ -7,7 +7,7 @@ import { forward } from '../../shared/forward.js';
 import type { ProxyError } from '../../shared/protocol/proxy-status.js';
 import type { GatewayContext } from '../context.js';
 import type { Session } from '../sessions.js';
-import { FlowRecord, recordDenied, recordFailed, type FlowTarget } from './flow.js';
+import { FlowRecord, recordDenied, recordFailed, reserveSocket, type FlowTarget } from './flow.js';
 import { parseAuthority, resolveTarget } from './target.js';
 
 export type TcpOpenResult =
@@ -54,6 +54,8 @@ export async function openTcp(
       details: 'not allowed by policy',
     };
   }
+  const reserved = reserveSocket(ctx, session);
+  if (!reserved.ok) return reserved;
   const timeoutMs = ctx.settings.file.timeouts.tcpConnectSeconds * 1000;
   return new Promise((resolve) => {
     // allowHalfOpen: a target's FIN must not close our sending half; the client decides that.
@@ -63,6 +65,7 @@ export async function openTcp(
       allowHalfOpen: true,
       noDelay: true,
     });
+    socket.once('close', () => reserved.lease.release());
     const timer = setTimeout(
       () => fail(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })),
       timeoutMs,

@@ -9,7 +9,7 @@ import { readDatagrams } from '../../shared/protocol/datagram-stream.js';
 import type { ProxyError } from '../../shared/protocol/proxy-status.js';
 import type { GatewayContext } from '../context.js';
 import type { Session } from '../sessions.js';
-import { FlowRecord, recordDenied, type FlowTarget } from './flow.js';
+import { FlowRecord, recordDenied, reserveSocket, type FlowTarget } from './flow.js';
 import { resolveTarget } from './target.js';
 
 /** Largest UDP payload over IPv4, plus the context ID: anything longer is malformed. */
@@ -40,7 +40,10 @@ export async function openUdp(
       details: 'not allowed by policy',
     };
   }
+  const reserved = reserveSocket(ctx, session);
+  if (!reserved.ok) return reserved;
   const socket = createSocket('udp4');
+  socket.once('close', () => reserved.lease.release());
   return new Promise((resolve) => {
     socket.once('error', (err: NodeJS.ErrnoException) => {
       socket.close();

@@ -6,10 +6,13 @@ import {
   type ApiError,
   type SessionConfig,
 } from '../../shared/protocol/session.js';
+import { auditName } from '../audit.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { LoginRateLimiter } from '../auth/rate-limit.js';
 import type { TotpReplayGuard } from '../auth/totp.js';
+import { credentialStamp } from '../auth/users.js';
 import type { GatewayContext } from '../context.js';
+import type { LoginRefusalLog } from '../login-refusals.js';
 import { PoolExhaustedError } from '../pool.js';
 import type { Session } from '../sessions.js';
 
@@ -31,6 +34,7 @@ export interface ApiResponse {
 export interface ApiDeps {
   limiter: LoginRateLimiter;
   replayGuard: TotpReplayGuard;
+  refusals: LoginRefusalLog;
 }
 
 function error(
@@ -90,13 +94,8 @@ async function login(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promi
   const now = Date.now();
   const gate = deps.limiter.check(req.sourceIp, username, now);
   if (!gate.allowed) {
-    ctx.metrics.logins.inc({ result: 'rate-limited' });
-    ctx.audit.write({
-      event: 'login',
-      user: username,
-      sourceIp: req.sourceIp,
-      result: 'rate-limited',
-    });
+    ctx.metrics.logins.inc({ result: gate.reason });
+    deps.refusals.record(req.sourceIp, username, gate.reason, now);
     return {
       ...error(
         429,
@@ -117,15 +116,19 @@ async function login(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promi
   if (!outcome.ok) {
     // otp-required is only reported after the password was right; a wrong code is reported
     // exactly like a wrong password, so nothing tells which part was wrong.
-    if (outcome.reason !== 'otp-required') deps.limiter.recordFailure(req.sourceIp, username, now);
+    const next =
+      outcome.reason === 'otp-required'
+        ? undefined
+        : deps.limiter.recordFailure(req.sourceIp, username, now);
     ctx.metrics.logins.inc({ result: 'failure' });
     ctx.metrics.loginFailures.inc({ reason: outcome.reason });
     ctx.audit.write({
       event: 'login',
-      user: username,
+      user: auditName(username),
       sourceIp: req.sourceIp,
       result: 'failure',
       reason: outcome.reason,
+      ...(next && !next.allowed ? { lockedOutSeconds: next.retryAfterSeconds } : {}),
     });
     if (outcome.reason === 'otp-required') {
       return error(401, 'otp_required', 'a one-time code is required', { otpRequired: true });
@@ -139,6 +142,7 @@ async function login(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promi
       outcome.user.groups,
       req.sourceIp,
       now,
+      credentialStamp(outcome.user),
     );
     ctx.metrics.logins.inc({ result: 'success' });
     ctx.metrics.sessions.set(ctx.sessions.size);

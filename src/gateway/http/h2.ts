@@ -12,7 +12,7 @@ import { proxyStatus, type ProxyError } from '../../shared/protocol/proxy-status
 import { CONNECT_IP, CONNECT_UDP, parseMasquePath } from '../../shared/protocol/masque.js';
 import type { GatewayContext } from '../context.js';
 import { withReservedFlow } from '../forward/flow.js';
-import { openIcmp, spliceIcmp } from '../forward/icmp.js';
+import { discardIcmp, openIcmp, spliceIcmp } from '../forward/icmp.js';
 import { openTcp, spliceTcp } from '../forward/tcp.js';
 import { openUdp, spliceUdp } from '../forward/udp.js';
 import type { Session } from '../sessions.js';
@@ -157,6 +157,7 @@ async function handleTunnel(
   }
   const result = openIcmp(ctx, session, target.target, target.ipproto);
   if (!result.ok) return refuse(stream, result.status, result.error, result.details);
+  if (stream.destroyed) return discardIcmp(result);
   stream.respond({ ':status': 200, 'capsule-protocol': '?1' });
   track(session, stream);
   spliceIcmp(ctx, session, stream, result, onFatal);
