@@ -115,6 +115,7 @@ export function recordDenied(
     verdict: 'deny',
     policy: decision.policy,
     resource: decision.resource,
+    ...(decision.reserved ? { reserved: decision.reserved } : {}),
     bytesUp: 0,
     bytesDown: 0,
     durationMs: 0,
