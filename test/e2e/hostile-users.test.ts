@@ -10,7 +10,7 @@
 // Each test also prints one line of figures (descriptors, RSS, CPU of the gateway, the allowed
 // user's request time during the attack), the before/after table of the issue.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import YAML from 'yaml';
 import { hashPassword } from '../../src/gateway/auth/password.js';
 import { totp } from '../../src/gateway/auth/totp.js';
@@ -104,9 +104,10 @@ describe('hostile users and flows (issue #8)', () => {
     finding: string,
     watched: Awaited<ReturnType<typeof watchProcess>>,
     during: Paced,
+    extra = '',
   ) {
     figures.push(
-      `${finding}: fds ${watched.before.fds} → peak ${watched.peakFds}; RSS ${Math.round(watched.before.rssKiB / 1024)} → peak ${Math.round(watched.peakRssKiB / 1024)} MiB; gateway CPU ${Math.round(watched.cpuMs)} ms; allowed request median ${during.medianMs?.toFixed(1)} ms, max ${during.maxMs?.toFixed(1)} ms, ${during.ok}/${during.count} ok`,
+      `${finding}: fds ${watched.before.fds} → peak ${watched.peakFds}; RSS ${Math.round(watched.before.rssKiB / 1024)} → peak ${Math.round(watched.peakRssKiB / 1024)} MiB; gateway CPU ${Math.round(watched.cpuMs)} ms; allowed request median ${during.medianMs?.toFixed(1)} ms, max ${during.maxMs?.toFixed(1)} ms, ${during.ok}/${during.count} ok${extra}`,
     );
   }
 
@@ -137,8 +138,9 @@ describe('hostile users and flows (issue #8)', () => {
     // The whole capsule went in (5 bytes of header, 65,535 of value) without a reset.
     expect(streams.map((s) => s.sent)).toEqual([65_540, 65_540]);
     // Linear reassembly: the gateway's CPU for 131,080 one-byte frames is their HTTP/2
-    // handling, under a second on this machine (quadratic reassembly cost several seconds).
-    expect(watched.cpuMs).toBeLessThan(2_500);
+    // handling, 0.9 s on the lab machine (quadratic reassembly: 2.5 s, and 6 s of waiting
+    // for alice's requests, as the frames of one read are joined in one go).
+    expect(watched.cpuMs).toBeLessThan(1_800);
     expect(during.ok).toBe(during.count);
     expect(during.maxMs).toBeLessThan(1_000);
     const after = await paced(alice.token, 5);
@@ -217,7 +219,8 @@ describe('hostile users and flows (issue #8)', () => {
       ]),
     );
     const [flood, during, bob] = watched.result;
-    record('5 (refused-login flood)', watched, during);
+    const written = (): number => auditSize() - offset;
+    record('5 (refused-login flood)', watched, during, `; audit log +${written()} bytes`);
     // Five at once, and one more for each 12 s the flood took (the budget refills).
     const counts = flood.counts as { 401: number; 429: number };
     expect(counts[401]).toBeGreaterThanOrEqual(5);
@@ -229,7 +232,6 @@ describe('hostile users and flows (issue #8)', () => {
 
     // One summary line per source and interval, with the count; names bounded.
     await new Promise((r) => setTimeout(r, 2_500));
-    const written = auditSize() - offset;
     const lines = auditSince(offset);
     const summaries = lines.filter((e) => e.event === 'login-refused');
     expect(summaries.length).toBeGreaterThanOrEqual(1);
@@ -245,7 +247,7 @@ describe('hostile users and flows (issue #8)', () => {
     expect(failures).toHaveLength(counts[401]);
     for (const e of failures) expect([...(e.user as string)].length).toBeLessThanOrEqual(65);
     // Before: one line of about 400 bytes per refusal, over 1 MB for this flood.
-    expect(written).toBeLessThan(30_000);
+    expect(written()).toBeLessThan(30_000);
     const metric = await g.metrics();
     expect(metric('passerelle_logins_total{result="rate-limited"}')).toBe(refusedCount);
     const after = await paced(alice.token, 3);
@@ -275,7 +277,10 @@ describe('hostile users and flows (issue #8)', () => {
 
     // The users file: bob removed, carol's password changed, dave's TOTP secret changed.
     const usersPath = `${g.dir}/users.yaml`;
-    const users = YAML.parse(readFileSync(usersPath, 'utf8')) as Record<string, unknown>[];
+    const original = readFileSync(usersPath, 'utf8');
+    // The lab's users file as it was, for the tests after this one, whatever happens here.
+    onTestFinished(() => writeFileSync(usersPath, original));
+    const users = YAML.parse(original) as Record<string, unknown>[];
     const next = structuredClone(users).filter((u) => u.name !== 'bob');
     const carolEntry = next.find((u) => u.name === 'carol') as Record<string, unknown>;
     carolEntry.password = await hashPassword('carol-new-password');
@@ -320,8 +325,6 @@ describe('hostile users and flows (issue #8)', () => {
       body: { username: 'carol', password: 'carol-new-password' },
     });
     expect(again.status).toBe(201);
-    // The users file of the lab as it was, for the tests after this one.
-    writeFileSync(usersPath, YAML.stringify(users));
   }, 120_000);
 
   it('7: a broad allow does not reach the gateway itself, loopback, link-local, multicast or broadcast', async () => {
