@@ -74,8 +74,13 @@ async function main() {
   const pki = makePki(dir, LAB.gatewayPublic);
   await writeUsers(dir);
   const configPath = join(dir, 'gateway.yaml');
-  // The issue's configuration, plus room for 10,000 flows in one session.
-  writeFileSync(configPath, exampleConfig(`limits: { streamsPerSession: ${HOLD_FLOWS + 100} }\n`));
+  // The issue's configuration, plus room for 10,000 flows in one session of one user.
+  writeFileSync(
+    configPath,
+    exampleConfig(
+      `limits: { streamsPerSession: ${HOLD_FLOWS + 100}, flowsPerUser: ${HOLD_FLOWS + 100} }\n`,
+    ),
+  );
 
   const servers = lab.spawn(lab.intranet, withFiles(['node', SERVERS, LAB.web]));
   await new Promise((ok, fail) => {
