@@ -437,6 +437,9 @@ describe('hostile users and flows (issue #8)', () => {
     const dave = await login('dave');
     const pid = gatewayPid();
     const base = sampleProcess(pid).fds;
+    /** bob's UDP flows to the echo server, in a session of their own, held open. */
+    const holdEcho = (count: number) =>
+      spawnProbe(g, 'openMany', { ...creds('bob'), kind: 'udp', host: LAB.web, port: 7, count });
 
     // carol may ping nothing: 300 connect-ip streams are refused and open nothing.
     const carol = spawnProbe(g, 'openMany', { ...creds('carol'), kind: 'ip', count: 300 });
@@ -450,13 +453,7 @@ describe('hostile users and flows (issue #8)', () => {
     const watched = await watchProcess(pid, async () => {
       const bobIp = spawnProbe(g, 'openMany', { ...creds('bob'), kind: 'ip', count: 300 });
       const ip = await bobIp.first;
-      const bobUdp = spawnProbe(g, 'openMany', {
-        ...creds('bob'),
-        kind: 'udp',
-        host: LAB.web,
-        port: 7,
-        count: 50,
-      });
+      const bobUdp = holdEcho(50);
       const udp = await bobUdp.first;
       const during = await paced(alice.token, 10, 5_000);
       const echo = await probe('udpEcho', {
@@ -490,13 +487,7 @@ describe('hostile users and flows (issue #8)', () => {
       count: 300,
     });
     expect((await aliceMany.first).counts).toEqual({ 200: 40, 429: 260 });
-    const bobMany = spawnProbe(g, 'openMany', {
-      ...creds('bob'),
-      kind: 'udp',
-      host: LAB.web,
-      port: 7,
-      count: 40,
-    });
+    const bobMany = holdEcho(40);
     expect((await bobMany.first).counts).toEqual({ 200: 40 });
     const daveMany = spawnProbe(g, 'openMany', {
       token: dave.token,
