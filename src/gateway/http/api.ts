@@ -135,6 +135,13 @@ async function login(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promi
     }
     return error(401, 'invalid_credentials', 'wrong user name, password or one-time code');
   }
+  // A reload while the password was checked may have removed the user or changed what proves
+  // her identity; the sessions it ended must not come back through a login already under way.
+  const stamp = credentialStamp(outcome.user);
+  const current = ctx.settings.users.find(outcome.user.name);
+  if (!current || credentialStamp(current) !== stamp) {
+    return error(401, 'invalid_credentials', 'wrong user name, password or one-time code');
+  }
   deps.limiter.recordSuccess(req.sourceIp, username, now);
   try {
     const { session, token } = ctx.sessions.create(
@@ -142,7 +149,7 @@ async function login(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promi
       outcome.user.groups,
       req.sourceIp,
       now,
-      credentialStamp(outcome.user),
+      stamp,
     );
     ctx.metrics.logins.inc({ result: 'success' });
     ctx.metrics.sessions.set(ctx.sessions.size);
