@@ -182,11 +182,11 @@ export class TunnelEngine implements Engine {
         spareAddress: parseIPv4(plan.spareAddress),
         sink: writer,
         counters: this.counters,
-        open: async (host, port) => {
+        open: async (host, port, signal) => {
           // The application's SYN is held meanwhile: a renewed session serves this very flow.
-          const answer = await live().connectTcp(host, port);
+          const answer = await live().connectTcp(host, port, signal);
           if (answer.ok || answer.status !== 407 || !(await this.renewSession())) return answer;
-          return live().connectTcp(host, port);
+          return live().connectTcp(host, port, signal);
         },
       });
       await tcp.listen();
