@@ -30,11 +30,6 @@ function hostileConfig(): string {
     .replace('allow: [web, dns, ping, echo]', 'allow: [web, dns, ping, echo, slow]');
 }
 
-interface Stats {
-  flows: { tcp: number; udp: number; icmp: number };
-  flowsTotal: { tcp: number };
-}
-
 describe('client under hostile conditions', () => {
   let g: GatewayLab;
 
@@ -59,18 +54,6 @@ describe('client under hostile conditions', () => {
   };
   const gatewayTcpFlows = async () =>
     (await g.metrics())('passerelle_flows_active{protocol="tcp"}');
-
-  async function engineStats(client: RunningClient): Promise<Stats> {
-    const before = client.output().length;
-    client.child.kill('SIGUSR1');
-    await waitFor('a stats line', () => client.output().slice(before).includes('"kind":"stats"'));
-    const line = client
-      .output()
-      .slice(before)
-      .split('\n')
-      .find((l) => l.includes('"kind":"stats"')) as string;
-    return JSON.parse(line) as Stats;
-  }
 
   beforeAll(async () => {
     g = await createGatewayLab({ tag: 'hc', config: hostileConfig() });
@@ -110,7 +93,7 @@ describe('client under hostile conditions', () => {
       await waitFor(
         () => `the abandoned flows to be cleaned up within ${boundMs} ms (${last})`,
         async () => {
-          const stats = await engineStats(client);
+          const stats = await client.stats();
           const state = {
             engineTcpFlows: stats.flows.tcp,
             gatewayTcpFlows: await gatewayTcpFlows(),
@@ -160,7 +143,7 @@ describe('client under hostile conditions', () => {
     }, 90_000);
 
     it('a target that answers after the application left: the flow is reaped on both sides', async () => {
-      const totalBefore = (await engineStats(client)).flowsTotal.tcp;
+      const totalBefore = (await client.stats()).flowsTotal.tcp;
       const auditBefore = g.auditEvents().length;
       for (let round = 0; round < FLOW_CAP + 1; round++) {
         await holdBack(true);
@@ -175,7 +158,7 @@ describe('client under hostile conditions', () => {
         expect(allowed.stderr, `round ${round}`).toBe('');
         expect(allowed.stdout).toBe(`${LAB.gatewayPrivate}\n`);
       }
-      expect((await engineStats(client)).flowsTotal.tcp - totalBefore).toBe(2 * (FLOW_CAP + 1));
+      expect((await client.stats()).flowsTotal.tcp - totalBefore).toBe(2 * (FLOW_CAP + 1));
       // The documented bound for a flow whose SYN-ACK the application's kernel reset: at once.
       await expectNothingLeft(3_000);
       // The gateway did reach the target for some of them (otherwise this test would only
