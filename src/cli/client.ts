@@ -136,10 +136,12 @@ async function main(argv: string[]): Promise<number> {
       };
       console.log(JSON.stringify(line));
     } else console.error(`${signal}: ${message}`);
-    void engine.disconnect({ logout: signals === 1 }).then(() => {
+    const done = () => {
       restored = true;
       stop(EXIT.ok);
-    });
+    };
+    // Undo failures are logged by the engine; the exit must come either way.
+    engine.disconnect({ logout: signals === 1 }).then(done, done);
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   // SIGUSR1 prints the traffic counters (bytes, flows, dropped packets by reason, RTT).
