@@ -20,12 +20,20 @@ const CONNECT_ERRORS: Record<string, { status: number; error: ProxyError }> = {
   EHOSTUNREACH: { status: 502, error: 'destination_ip_unroutable' },
   ENETUNREACH: { status: 502, error: 'destination_ip_unroutable' },
   ETIMEDOUT: { status: 504, error: 'connection_timeout' },
+  // The client cancelled the CONNECT (its application gave up) while we were connecting.
+  ECANCELED: { status: 502, error: 'connection_terminated' },
 };
 
+/**
+ * Judges and connects. `cancelled` fires when the client gives up on the CONNECT (its stream
+ * or connection closed): the connect attempt stops then, instead of holding a socket and a
+ * place under the flow cap until the target answers or the connect timeout.
+ */
 export async function openTcp(
   ctx: GatewayContext,
   session: Session,
   authority: string | undefined,
+  cancelled?: AbortSignal,
 ): Promise<TcpOpenResult> {
   const parsed = parseAuthority(authority);
   if (!parsed) {
@@ -72,6 +80,7 @@ export async function openTcp(
     );
     const fail = (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      cancelled?.removeEventListener('abort', onCancel);
       socket.destroy();
       const mapped = CONNECT_ERRORS[err.code ?? ''] ?? {
         status: 502,
@@ -84,9 +93,14 @@ export async function openTcp(
         details: `${resolved.address}:${parsed.port}: ${err.code ?? err.message}`,
       });
     };
+    const onCancel = () =>
+      fail(Object.assign(new Error('cancelled by the client'), { code: 'ECANCELED' }));
     socket.once('error', fail);
+    if (cancelled?.aborted) onCancel();
+    else cancelled?.addEventListener('abort', onCancel, { once: true });
     socket.once('connect', () => {
       clearTimeout(timer);
+      cancelled?.removeEventListener('abort', onCancel);
       socket.removeListener('error', fail);
       resolve({ ok: true, socket, record: new FlowRecord(ctx, session, target, decision) });
     });

@@ -59,7 +59,13 @@ async function onConnect(
     refuse(socket, 429, 'proxy_internal_error', 'too many flows in this session');
     return;
   }
-  const result = await withReservedFlow(session, () => openTcp(ctx, session, req.url));
+  const cancelled = new AbortController();
+  const onClose = () => cancelled.abort();
+  socket.once('close', onClose);
+  const result = await withReservedFlow(session, () =>
+    openTcp(ctx, session, req.url, cancelled.signal),
+  );
+  socket.off('close', onClose);
   if (!result.ok) return refuse(socket, result.status, result.error, result.details);
   if (socket.destroyed) {
     result.socket.destroy();

@@ -107,9 +107,13 @@ async function handleTunnel(
   }
   const protocol = headers[':protocol'] as string | undefined;
   if (protocol === undefined) {
+    const cancelled = new AbortController();
+    const onClose = () => cancelled.abort();
+    stream.once('close', onClose);
     const result = await withReservedFlow(session, () =>
-      openTcp(ctx, session, headers[':authority']),
+      openTcp(ctx, session, headers[':authority'], cancelled.signal),
     );
+    stream.off('close', onClose);
     if (!result.ok) return refuse(stream, result.status, result.error, result.details);
     if (stream.destroyed) {
       result.socket.destroy();

@@ -67,7 +67,11 @@ export interface EngineEvents {
 
 export interface Engine {
   connect(options: ConnectOptions): Promise<void>;
-  disconnect(): Promise<void>;
+  /**
+   * Undoes everything (routes and DNS first, then a bounded logout). Called again while it
+   * runs, it returns the same promise; `{ logout: false }` skips the logout.
+   */
+  disconnect(options?: { logout?: boolean }): Promise<void>;
   state(): EngineState;
   stats(): EngineStats;
   resources(): AllowedResource[];
