@@ -55,7 +55,8 @@ async function checkOwnedByRoot(path: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
       throw new AccessError(
         'helper-missing',
-        `the Passerelle helper service is not installed or not running (no ${path}): ${INSTALL_HINT}`,
+        `the tunnel needs either CAP_NET_ADMIN, which this process lacks, or the Passerelle ` +
+          `helper service, which is not installed or not running (no ${path}): ${INSTALL_HINT}`,
       );
     throw new AccessError('helper-missing', `cannot check ${path}: ${(err as Error).message}`);
   }
