@@ -104,7 +104,7 @@ export class HelperServer {
     // Any local user may ask; what each may do is decided per request from its uid.
     await chmod(this.options.socketPath, 0o666);
     this.server = server;
-    this.options.log(`listening on ${this.options.socketPath}`);
+    this.options.log(`listening on ${this.options.socketPath} (node ${process.version})`);
   }
 
   /** Stops listening and undoes everything for every connection. */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../lab/lab.js';
 import {
+  capabilities,
   createLocalUser,
   startHelper,
   startProbe,
@@ -59,6 +60,13 @@ afterAll(async () => {
 
 describe('the privileged helper refuses', () => {
   let aliceProbe: HelperProbe;
+
+  it("runs as installed: the bundle on Debian 12's nodejs 18, root with CAP_NET_ADMIN alone", async () => {
+    expect(helper.output()).toMatch(/listening on .*helper\.sock \(node v18\./);
+    const caps = await capabilities(lab, helper.pid);
+    expect(caps).toMatchObject({ uid: 0, eff: 1n << 12n, prm: 1n << 12n, bnd: 1n << 12n });
+    expect(caps.noNewPrivs).toBe(true);
+  });
 
   it('gives alice a device she owns and opens herself, without any capability', async () => {
     aliceProbe = probe(alice);

@@ -2,8 +2,16 @@
 // helper started in the client namespace as root but confined as its systemd unit confines it
 // (CAP_NET_ADMIN as the only capability, in the bounding set too, no new privileges), and
 // programs run as the test user without any capability.
-import { execFile, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -12,7 +20,11 @@ import { waitFor, type Lab } from '../../src/lab/netns.js';
 
 const run = promisify(execFile);
 
-export const HELPER_CLI = join(ROOT, 'dist/cli/helper.js');
+/** What the .deb ships: the bundled helper (npm run build:helper). */
+export const HELPER_BUNDLE = join(ROOT, 'dist/helper-service/passerelle-helper.mjs');
+export const HELPER_UNIT = join(ROOT, 'build/linux/passerelle-helper.service');
+/** Debian 12's nodejs 18, unpacked (build/linux/fetch-debian-node.sh). */
+const DEBIAN_NODE_DIR = join(ROOT, 'test-artifacts', 'debian-node18');
 export const HELPER_PROBE = join(ROOT, 'test/e2e/fixtures/helper-probe.mjs');
 
 export interface LocalUser {
@@ -74,25 +86,78 @@ export interface RunningHelper {
 }
 
 /**
- * Starts the built helper in the lab's client namespace, as the systemd unit would run it:
- * root, CAP_NET_ADMIN alone (bounding, inheritable and ambient sets), no new privileges. Its
- * socket is in a root-owned folder of its own (0755, as systemd's RuntimeDirectory).
+ * The unit's confinement as setpriv arguments: its CapabilityBoundingSet becomes the bounding
+ * set, AmbientCapabilities the inheritable and ambient sets, NoNewPrivileges --no-new-privs.
+ */
+export function unitConfinement(unitText: string): string[] {
+  const value = (key: string) =>
+    new RegExp(`^${key}=(.*)$`, 'm').exec(unitText)?.[1]?.trim() ?? null;
+  const caps = (key: string) =>
+    (value(key) ?? '')
+      .split(/\s+/)
+      .filter((c) => c !== '')
+      .map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`)
+      .join(',');
+  const bounding = caps('CapabilityBoundingSet');
+  const ambient = caps('AmbientCapabilities');
+  if (!bounding) throw new Error('the unit sets no CapabilityBoundingSet');
+  return [
+    'setpriv',
+    `--bounding-set=-all,${bounding}`,
+    `--inh-caps=-all${ambient ? `,${ambient}` : ''}`,
+    `--ambient-caps=-all${ambient ? `,${ambient}` : ''}`,
+    ...(value('NoNewPrivileges') === 'yes' ? ['--no-new-privs'] : []),
+  ];
+}
+
+/** Unpacks Debian 12's nodejs 18 once (parallel test files race: the first rename wins). */
+export function debianNode(): { root: string; version: string } {
+  const root = join(DEBIAN_NODE_DIR, 'root');
+  if (!existsSync(join(root, 'usr/bin/node'))) {
+    mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
+    const scratch = mkdtempSync(join(ROOT, 'test-artifacts', 'debian-node-'));
+    execFileSync('bash', [join(ROOT, 'build/linux/fetch-debian-node.sh'), scratch], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 300_000,
+    });
+    try {
+      renameSync(scratch, DEBIAN_NODE_DIR);
+    } catch {
+      rmSync(scratch, { recursive: true, force: true }); // another test file was first
+    }
+  }
+  return { root, version: readFileSync(join(DEBIAN_NODE_DIR, 'version'), 'utf8').trim() };
+}
+
+/**
+ * Starts the helper in the lab's client namespace as the .deb installs it: the bundled script
+ * run by Debian 12's nodejs 18, as root confined by the unit's capability settings (CAP_NET_ADMIN
+ * alone, no new privileges). Its socket is in a root-owned folder of its own (0755, as systemd's
+ * RuntimeDirectory). Debian's node reads built-in modules from /usr/share/nodejs: that folder is
+ * overlaid in a mount namespace of the helper's own, never on the host.
  */
 export async function startHelper(lab: Lab, dir: string): Promise<RunningHelper> {
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o755);
   const socket = join(dir, 'helper.sock');
-  const child = lab.spawn(lab.client, [
-    'setpriv',
-    '--bounding-set=-all,+net_admin',
-    '--inh-caps=-all,+net_admin',
-    '--ambient-caps=-all,+net_admin',
-    '--no-new-privs',
-    'node',
-    HELPER_CLI,
-    '--socket',
-    socket,
-  ]);
+  const node = debianNode().root;
+  const child = lab.spawn(
+    lab.client,
+    [
+      'unshare',
+      '--mount',
+      'sh',
+      '-c',
+      `mount -t overlay passerelle-node -o lowerdir=${node}/usr/share:/usr/share /usr/share && exec "$@"`,
+      'sh',
+      ...unitConfinement(readFileSync(HELPER_UNIT, 'utf8')),
+      join(node, 'usr/bin/node'),
+      HELPER_BUNDLE,
+      '--socket',
+      socket,
+    ],
+    { env: { ...process.env, LD_LIBRARY_PATH: join(node, 'usr/lib/x86_64-linux-gnu') } },
+  );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
