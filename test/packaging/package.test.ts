@@ -7,6 +7,7 @@
 // mount namespace) are what an installed system gets; the helper's unit verifies.
 import { execFile, execFileSync } from 'node:child_process';
 import {
+  chmodSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -166,6 +167,7 @@ beforeAll(async () => {
       );
   }
   work = mkdtempSync(join(tmpdir(), 'passerelle-package-'));
+  chmodSync(work, 0o755); // the app is loaded as an ordinary user
   standInElectron(join(work, 'electron-dist'));
   stubCommands(join(work, 'stubs'));
   const out = join(work, 'out');
@@ -205,14 +207,17 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-/** Loads the main process from `appRoot` in plain Node (fixtures/load-main.mjs). */
+/**
+ * Loads the main process from `appRoot` in plain Node (fixtures/load-main.mjs), as an ordinary
+ * user (nobody) like the installed app: it then goes past the root check as far as waiting for
+ * Electron to be ready.
+ */
 async function loadMain(appRoot: string) {
-  const { stdout } = await run(process.execPath, [LOADER, appRoot], {
-    // Past the root check (these tests run as root), as far as Electron's ready event.
-    env: { ...process.env, PASSERELLE_DEV_ALLOW_ROOT: '1' },
-    cwd: work,
-    timeout: 60_000,
-  });
+  const { stdout } = await run(
+    'setpriv',
+    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, LOADER, appRoot],
+    { cwd: '/', timeout: 60_000 },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as {
     loaded: string[];
     electronCalls: string[];
