@@ -181,7 +181,6 @@ beforeAll(async () => {
         '--projectDir',
         ROOT,
         `-c.electronDist=${join(work, 'electron-dist')}`,
-        '-c.npmRebuild=false',
         `-c.directories.output=${out}`,
       ],
       {
