@@ -3,9 +3,15 @@
 // exactly the ones docs/desktop.md names, with what they are used for. A dependency update that
 // changes the list fails here until the documentation says so.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import semver from 'semver';
 import { describe, expect, it } from 'vitest';
+
+// npm's own version rules (semver, in node_modules through npm's tooling; it has no types).
+const semver = createRequire(import.meta.url)('semver') as {
+  satisfies(version: string, range: string): boolean;
+  minVersion(range: string): { version: string } | null;
+};
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
