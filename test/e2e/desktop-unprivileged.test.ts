@@ -143,6 +143,42 @@ describe('the desktop controller as an ordinary user, through the helper', () =>
     host = undefined;
   }, 30_000);
 
+  it('without the helper service (an AppImage): Connect says what to install', async () => {
+    const missing = join(userDir, 'no-helper.sock');
+    const h = await startControllerHost(g, bundle, [
+      ...user.prefix,
+      'env',
+      `PASSERELLE_HELPER_SOCKET=${missing}`,
+    ]);
+    try {
+      await h.invoke('passerelle:profiles.save', {
+        name: 'Lab',
+        gatewayUrl: g.url,
+        username: 'alice',
+        pin: `sha256:${g.pki.fingerprint}`,
+      });
+      await h.invoke('passerelle:tunnel.login', {
+        gatewayUrl: g.url,
+        username: 'alice',
+        password: USERS.alice.password,
+        remember: false,
+      });
+      await waitFor(
+        () => `the engine to fail (log: ${h.log()})`,
+        async () => (await h.engine()).state.kind === 'error',
+        15_000,
+      );
+      expect((await h.engine()).state).toMatchObject({ kind: 'error', reason: 'helper-missing' });
+      // The controller's words for it (the notification; the window maps the same reason).
+      expect(h.log()).toMatch(
+        /notification: Could not connect: The Passerelle network service is not running\. Install the Passerelle \.deb package/,
+      );
+      expect(await netSnapshot()).toEqual(before);
+    } finally {
+      await h.stop();
+    }
+  }, 60_000);
+
   it("the user's process killed with SIGKILL: the helper undoes everything within 2 s", async () => {
     const h = await connect();
     expect(await netSnapshot()).not.toEqual(before);
