@@ -4,7 +4,7 @@
 // and ping reach the intranet → disconnect restores routes, addresses, links and DNS exactly;
 // then the same with the user's process killed by SIGKILL: the helper undoes it all within 2 s.
 // The headless client (`passerelle connect`) goes the same way as an ordinary user.
-import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,8 +44,16 @@ const netSnapshot = async () => ({
 });
 let before: Awaited<ReturnType<typeof netSnapshot>>;
 
-/** The user's processes find the helper through this variable (the installed path otherwise). */
-const asUser = () => [...user.prefix, 'env', `PASSERELLE_HELPER_SOCKET=${helper.socket}`];
+/**
+ * The user's processes find the helper through this variable (the installed path otherwise),
+ * and keep their temporary files in a folder this test removes (a killed one cannot).
+ */
+const asUser = (socket = helper.socket) => [
+  ...user.prefix,
+  'env',
+  `PASSERELLE_HELPER_SOCKET=${socket}`,
+  `TMPDIR=${join(userDir, 'tmp')}`,
+];
 
 async function reachesIntranet(): Promise<void> {
   const curl = await sh(['curl', '-sS', '--max-time', '10', `http://${LAB.web}/whoami`]);
@@ -68,6 +76,8 @@ beforeAll(async () => {
   chmodSync(userDir, 0o755);
   writeFileSync(join(userDir, 'password'), `${USERS.alice.password}\n`, { mode: 0o600 });
   chownSync(join(userDir, 'password'), user.uid, user.gid);
+  mkdirSync(join(userDir, 'tmp'), { mode: 0o700 });
+  chownSync(join(userDir, 'tmp'), user.uid, user.gid);
   before = await netSnapshot();
 }, 120_000);
 
@@ -145,11 +155,7 @@ describe('the desktop controller as an ordinary user, through the helper', () =>
 
   it('without the helper service (an AppImage): Connect says what to install', async () => {
     const missing = join(userDir, 'no-helper.sock');
-    const h = await startControllerHost(g, bundle, [
-      ...user.prefix,
-      'env',
-      `PASSERELLE_HELPER_SOCKET=${missing}`,
-    ]);
+    const h = await startControllerHost(g, bundle, asUser(missing));
     try {
       await h.invoke('passerelle:profiles.save', {
         name: 'Lab',
@@ -238,9 +244,7 @@ describe('the headless client', () => {
 
   it('as an ordinary user without the helper: exit 6, saying what to install', async () => {
     const r = await sh([
-      ...user.prefix,
-      'env',
-      `PASSERELLE_HELPER_SOCKET=${join(userDir, 'no-helper.sock')}`,
+      ...asUser(join(userDir, 'no-helper.sock')),
       'sh',
       '-c',
       `node ${CLIENT_CLI} connect ${g.url} --user alice --password-file ${join(userDir, 'password')} --pin sha256:${g.pki.fingerprint} --json`,
