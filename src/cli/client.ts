@@ -24,6 +24,7 @@ export const EXIT: Record<EngineErrorReason | 'ok' | 'usage', number> = {
   'untrusted-certificate': 4,
   'gateway-unreachable': 5,
   'no-privileges': 6,
+  'helper-missing': 6,
 };
 
 function describe(state: EngineState): string {

@@ -27,5 +27,21 @@
         ],
       ],
     },
+    {
+      # The privileged helper's only native code (SO_PEERCRED): a module of its own, so the
+      # helper never loads the client's data plane.
+      'target_name': 'passerelle_peer',
+      'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      'defines': ['NAPI_VERSION=8', 'NAPI_DISABLE_CPP_EXCEPTIONS', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
+      'conditions': [
+        [
+          'OS=="linux"',
+          {
+            'sources': ['addon/unix_peer_linux.cc'],
+            'cflags_cc': ['-Wall', '-Wextra', '-Wno-missing-field-initializers'],
+          },
+        ],
+      ],
+    },
   ],
 }

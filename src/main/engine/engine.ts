@@ -2,7 +2,7 @@
 // session configuration, runs the packet loop, keeps the connection alive, reconnects after
 // a loss, and undoes every change on disconnect.
 import { EventEmitter } from 'node:events';
-import { openTun, type TunDevice } from '../../native/index.js';
+import type { TunDevice } from '../../native/index.js';
 import { isIPv4, parseIPv4 } from '../../shared/net/ipv4.js';
 import type { AllowedResource, SessionConfig } from '../../shared/protocol/session.js';
 import { DEFAULT_MTU, planAddresses } from './address-plan.js';
@@ -15,12 +15,12 @@ import {
 } from './gateway/session-client.js';
 import { parsePin, type Trust } from './gateway/tls-trust.js';
 import {
-  DEFAULT_STATE_DIR,
-  NetworkSetup,
-  checkPrivileges,
-  recoverStale,
-  type AppliedSetup,
-} from './netconfig/index.js';
+  AccessError,
+  automaticAccess,
+  type SystemAccess,
+  type SystemSession,
+} from './access/index.js';
+import { DEFAULT_STATE_DIR, type AppliedSetup } from './netconfig/index.js';
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineCounters } from './stack/counters.js';
@@ -37,6 +37,11 @@ export interface EngineOptions {
   mtu?: number;
   /** Seconds between keepalive PINGs; the gateway is declared dead after 1.5 intervals + 2 s. */
   keepaliveSeconds?: number;
+  /**
+   * How the TUN and the network set-up are obtained: directly with CAP_NET_ADMIN, or through
+   * the privileged helper service (src/helper/). By default, whichever this process can use.
+   */
+  access?: SystemAccess;
 }
 
 /** A connect() under way, which disconnect() can cancel. */
@@ -62,6 +67,7 @@ interface Running {
   config: SessionConfig;
   tun: TunDevice;
   network: AppliedSetup;
+  system: SystemSession;
   tcp: TcpTerminator;
   udp: UdpFlows;
   icmp: IcmpRelay;
@@ -182,16 +188,15 @@ export class TunnelEngine implements Engine {
     let tun: TunDevice | undefined;
     let network: AppliedSetup | undefined;
     let tcp: TcpTerminator | undefined;
+    let system: SystemSession | undefined;
     const checkCancelled = () => {
       if (attempt.cancelled) throw new ConnectCancelled('cancelled by disconnect');
     };
     try {
-      const privileges = await checkPrivileges();
-      if (!privileges.ok)
-        throw new GatewayError(
-          'no-privileges',
-          `${privileges.message}: the tunnel needs CAP_NET_ADMIN`,
-        );
+      const access =
+        this.engineOptions.access ??
+        automaticAccess({ stateDir: this.engineOptions.stateDir ?? defaultStateDir() });
+      system = await access.begin((level, message) => this.log(level, message));
       const endpoint = parseGatewayUrl(gateway);
       const trust: Trust = options.pin
         ? { kind: 'pin', sha256: parsePin(options.pin) }
@@ -210,15 +215,10 @@ export class TunnelEngine implements Engine {
       const config = login.config;
 
       const tunName = options.tunName ?? 'passerelle0';
-      const stateDir = this.engineOptions.stateDir ?? defaultStateDir();
-      // A previous engine killed without cleaning up leaves its routes: revert them first.
-      const recovery = await recoverStale(stateDir);
-      for (const error of recovery.errors)
-        this.log('warn', `recovering a previous session: ${error.message}`);
       checkCancelled();
-      tun = openTun({ name: tunName, batch: 128 });
+      tun = await system.openTun(tunName, 128);
       const plan = planAddresses(config);
-      network = await new NetworkSetup({ stateDir, log: (m) => this.log('info', m) }).apply({
+      network = await system.applyNetwork({
         tunName: tun.name,
         ...plan,
         mtu: this.engineOptions.mtu ?? DEFAULT_MTU,
@@ -278,6 +278,7 @@ export class TunnelEngine implements Engine {
         config,
         tun,
         network,
+        system,
         tcp,
         udp,
         icmp,
@@ -298,6 +299,7 @@ export class TunnelEngine implements Engine {
       tcp?.close();
       await network?.undo().catch((e: Error) => this.log('error', `undo failed: ${e.message}`));
       tun?.close();
+      system?.end();
       if (client) await this.logOut(client);
       client?.close();
       if (attempt.cancelled) {
@@ -306,7 +308,11 @@ export class TunnelEngine implements Engine {
         return;
       }
       const error =
-        err instanceof GatewayError ? err : new GatewayError(classify(err), (err as Error).message);
+        err instanceof GatewayError
+          ? err
+          : err instanceof AccessError
+            ? new GatewayError(err.reason, err.message)
+            : new GatewayError(classify(err), (err as Error).message);
       this.setState({
         kind: 'error',
         gateway,
@@ -550,6 +556,7 @@ export class TunnelEngine implements Engine {
       this.log('error', `could not undo every network change: ${(err as Error).message}`);
     }
     running.tun.close();
+    running.system.end();
     await this.logOut(running.client);
     running.client.close();
     this.setState({ kind: 'disconnected' });

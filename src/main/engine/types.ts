@@ -22,6 +22,8 @@ export type EngineErrorReason =
   | 'untrusted-certificate'
   | 'gateway-unreachable'
   | 'no-privileges'
+  /** No privileged helper service to ask (e.g. an AppImage, which cannot install it). */
+  | 'helper-missing'
   | 'rate-limited'
   | 'protocol'
   | 'internal';
