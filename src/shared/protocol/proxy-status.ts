@@ -9,7 +9,8 @@ export type ProxyError =
   | 'connection_timeout'
   | 'dns_error'
   | 'proxy_internal_error'
-  | 'http_request_error';
+  | 'http_request_error'
+  | 'http_request_denied';
 
 export const PROXY_NAME = 'passerelle';
 
