@@ -60,7 +60,7 @@ export class GatewayMetrics {
   });
   readonly connectionsRefused = new Counter({
     name: 'passerelle_connections_refused_total',
-    help: 'Client connections closed on arrival for a limit, by limit',
+    help: 'Client connections closed on arrival for a limit, by limit (system: accept failed)',
     labelNames: ['limit'] as const,
     registers: [this.registry],
   });

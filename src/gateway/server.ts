@@ -171,7 +171,7 @@ export async function startGateway(configPath: string): Promise<Gateway> {
   // the listener keeps going, and it is said once a minute at most.
   let lastAcceptError = 0;
   listener.on('error', (err: NodeJS.ErrnoException) => {
-    metrics.malformed.inc({ kind: 'accept' });
+    metrics.connectionsRefused.inc({ limit: 'system' });
     if (Date.now() - lastAcceptError < 60_000) return;
     lastAcceptError = Date.now();
     console.error(`gateway: cannot accept a connection: ${err.code ?? err.message}`);

@@ -210,7 +210,12 @@ describe('hostile clients at the front door', () => {
     const watching = watchGateway(running);
     const during = await allowedRequestsDuring(running);
     const result = (await running) as {
-      perSource: { source: string; mode: string; closedAt: (number | null)[]; connected: number }[];
+      perSource: {
+        source: string;
+        mode: string;
+        lifetimes: (number | null)[];
+        connected: number;
+      }[];
     };
     const watched = await watching;
     report('finding 1 (silent connections)', watched, during);
@@ -218,12 +223,12 @@ describe('hostile clients at the front door', () => {
     for (const source of result.perSource) {
       // Nothing stays open: every connection is closed by the gateway within the deadline
       // (plus scheduling margin), whether it never began TLS or never sent a request.
-      const closedAt = source.closedAt.map((t) => t ?? Infinity);
-      expect(Math.max(...closedAt), `${source.source} (${source.mode})`).toBeLessThan(
+      const lifetimes = source.lifetimes.map((t) => t ?? Infinity);
+      expect(Math.max(...lifetimes), `${source.source} (${source.mode})`).toBeLessThan(
         DEADLINE_MS + 3_000,
       );
       // Past the cap per source, connections are closed at once.
-      const atOnce = closedAt.filter((t) => t < 2_000).length;
+      const atOnce = lifetimes.filter((t) => t < 2_000).length;
       expect(atOnce, source.source).toBeGreaterThanOrEqual(
         count - CAPS.unauthenticatedConnectionsPerSource,
       );
@@ -276,27 +281,29 @@ describe('hostile clients at the front door', () => {
     const result = (await running) as {
       opened: number;
       outcomes: Record<string, number>;
-      lastClosedAt: number;
-      http1: { status: string | null; closedAt: number };
+      longestMs: number;
+      http1: { status: string | null; lifetime: number | null };
     };
     const watched = await watching;
     report('finding 2 (unfinished requests)', watched, during);
 
-    // Per connection at most `unauthenticatedStreams` logins are taken; the others are refused
-    // (RST_STREAM REFUSED_STREAM = 7) or never leave the client (it respects a lower
-    // SETTINGS_MAX_CONCURRENT_STREAMS).
-    const taken = result.opened - (result.outcomes['rst-7'] ?? 0) - (result.outcomes.open ?? 0);
-    expect(taken, JSON.stringify(result.outcomes)).toBeLessThanOrEqual(
+    // Per connection at most `unauthenticatedStreams` logins are taken and answered (408 at
+    // the deadline, 429 past the bytes per connection); the others are refused (RST_STREAM
+    // REFUSED_STREAM = 7), or closed with their connection, or never leave the client if the
+    // gateway advertises a lower SETTINGS_MAX_CONCURRENT_STREAMS. None stays open.
+    const answered = Object.entries(result.outcomes)
+      .filter(([outcome]) => /^\d{3}$/.test(outcome))
+      .reduce((sum, [, n]) => sum + n, 0);
+    expect(answered, JSON.stringify(result.outcomes)).toBeGreaterThan(0);
+    expect(answered, JSON.stringify(result.outcomes)).toBeLessThanOrEqual(
       2 * CAPS.unauthenticatedStreams,
     );
-    // Those taken are answered (408 at the deadline, 429 past the bytes per connection), or the
-    // connection is closed; none stays open.
     expect(result.outcomes.open ?? 0).toBe(0);
-    expect(result.lastClosedAt).toBeLessThan(DEADLINE_MS + 3_000);
+    expect(result.longestMs).toBeLessThan(DEADLINE_MS + 3_000);
     expect(result.http1.status).toBe('408');
-    expect(result.http1.closedAt).toBeLessThan(DEADLINE_MS + 3_000);
-    // Memory: 3,000 unfinished 16 KiB logins cost the gateway less than 48 MiB (it was about
-    // 330 MiB before the fix).
+    expect(result.http1.lifetime).toBeLessThan(DEADLINE_MS + 3_000);
+    // Memory: 3,000 unfinished 16 KiB logins cost the gateway less than 48 MiB (about 70 MiB,
+    // never given back, before the fix).
     expect(watched.peak.rssKiB - baseline.rssKiB).toBeLessThan(48 * 1024);
     expect(during.failures).toEqual([]);
     expect(during.durations.length).toBeGreaterThan(5);

@@ -153,7 +153,8 @@ export const gatewayConfigSchema = z
         udpIdleSeconds: seconds.default(TIMEOUT_DEFAULTS.udpIdleSeconds),
         keepaliveSeconds: seconds.default(TIMEOUT_DEFAULTS.keepaliveSeconds),
         /** From the TCP connection to the end of the TLS handshake. */
-        handshakeSeconds: seconds.max(120).default(TIMEOUT_DEFAULTS.handshakeSeconds),
+        // At most 60: Node's own handshake timeout (120 s) must never be the one that fires.
+        handshakeSeconds: seconds.max(60).default(TIMEOUT_DEFAULTS.handshakeSeconds),
         /** For an API request to arrive whole, and for a connection before login to send one. */
         requestSeconds: seconds.max(120).default(TIMEOUT_DEFAULTS.requestSeconds),
       })

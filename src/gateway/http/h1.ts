@@ -139,7 +139,7 @@ async function onRequest(
   const budget = client.openRequest(authenticated, () => refuseRequest(req, res, REQUEST_TIMEOUT));
   if (budget === 'unauthenticated-streams') {
     // Pipelined requests before login, more than one connection may have at once.
-    ctx.metrics.requestsRefused.inc({ limit: budget });
+    ctx.metrics.refusedStreams.inc({ limit: budget });
     return refuseRequest(req, res, bytesRefusal('unauthenticated-bytes-per-connection'));
   }
   res.once('close', () => budget.finish());
