@@ -11,7 +11,10 @@ import type { GatewayConfigFile } from '../config/schema.js';
  * loop, the listeners, the audit log, metrics scrapes, the password workers, DNS sockets.
  */
 export const DESCRIPTOR_RESERVE = 128;
-/** Connections take at most this share of the rest; flows to targets get the remainder. */
+/**
+ * Client connections take at most this share of the rest. Flow sockets have their own cap
+ * (60 % of the limit): together with the reserve they stay under the limit.
+ */
 export const CONNECTION_SHARE = 0.25;
 /** Above this many, memory (tens of KiB per TLS connection) is the tighter bound. */
 export const MAX_AUTO_CONNECTIONS = 16_384;
