@@ -211,7 +211,7 @@ async function handleApiStream(
   const budget = client.openRequest(authenticated, () => refuseRequest(stream, REQUEST_TIMEOUT));
   if (budget === 'unauthenticated-streams') {
     ctx.metrics.refusedStreams.inc({ limit: budget });
-    stream.close(constants.NGHTTP2_REFUSED_STREAM);
+    if (!stream.destroyed) stream.close(constants.NGHTTP2_REFUSED_STREAM);
     return;
   }
   stream.once('close', () => budget.finish());
