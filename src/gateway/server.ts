@@ -3,7 +3,7 @@
 // sweeper, and reload without dropping sessions.
 import { createServer as createHttp2Server } from 'node:http2';
 import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import {
   createServer as createTlsServer,
   type SecureContextOptions,
@@ -12,12 +12,14 @@ import {
 import { openAuditLog } from './audit.js';
 import { LoginRateLimiter } from './auth/rate-limit.js';
 import { TotpReplayGuard } from './auth/totp.js';
+import { PasswordVerifier } from './auth/verifier.js';
 import { credentialStamp } from './auth/users.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import type { GatewayContext } from './context.js';
 import { descriptorLimit, flowsTotal, SocketBudget } from './forward/socket-budget.js';
-import { createHttp1Server } from './http/h1.js';
+import { FrontDoor } from './front/front-door.js';
+import { createHttp1Server, endConnection, IDLE_TIMEOUT_ANSWER } from './http/h1.js';
 import { attachHttp2 } from './http/h2.js';
 import type { ApiDeps } from './http/api.js';
 import { LoginRefusalLog } from './login-refusals.js';
@@ -37,11 +39,34 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/**
+ * TLS 1.2 suites: ECDHE key exchange (forward secrecy) with an AEAD cipher only, AES-GCM or
+ * ChaCha20-Poly1305; no CBC (padding oracles, Lucky 13), no CCM (CCM8's 64-bit tag, and no
+ * client needs it), no static RSA key exchange. Both certificate types (ECDSA, RSA). The
+ * TLS 1.3 suites are OpenSSL's defaults minus CCM. docs/operations.md says why 1.2 stays.
+ */
+export const TLS12_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+export const TLS13_CIPHERSUITES = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+].join(':');
+
 function tlsOptions(settings: LoadedConfig): SecureContextOptions {
   return {
     cert: settings.tls.cert,
     key: settings.tls.key,
     minVersion: settings.file.tls.minVersion,
+    // Node takes both lists in one string: TLS 1.3 names start with TLS_.
+    ciphers: `${TLS13_CIPHERSUITES}:${TLS12_CIPHERS}`,
+    honorCipherOrder: true,
   };
 }
 
@@ -111,6 +136,7 @@ export async function startGateway(configPath: string): Promise<Gateway> {
   const deps: ApiDeps = {
     limiter: new LoginRateLimiter(limiterOptions(settings)),
     replayGuard: new TotpReplayGuard(),
+    verifier: new PasswordVerifier(settings.front.loginVerifications, settings.front.loginQueue),
     refusals: new LoginRefusalLog(
       audit,
       () => ctx.settings.file.limits.loginRefusalSummarySeconds * 1000,
@@ -132,28 +158,54 @@ export async function startGateway(configPath: string): Promise<Gateway> {
   attachHttp2(ctx, deps, h2);
   const h1: HttpServer = createHttp1Server(ctx, deps);
 
-  // Every client connection, so that shutdown can end them: an open HTTP/2 connection would
-  // otherwise keep the process alive.
+  // Every client connection after TLS, so that shutdown can end them: an open HTTP/2
+  // connection would otherwise keep the process alive.
   const connections = new Set<TLSSocket>();
+  const front = new FrontDoor(() => ctx.settings.front, metrics);
   const tls = createTlsServer(
     { ...tlsOptions(settings), ALPNProtocols: ['h2', 'http/1.1'] },
     (socket: TLSSocket) => {
+      const client = front.secured(socket);
+      if (!client) return void socket.destroy();
       connections.add(socket);
       socket.once('close', () => connections.delete(socket));
       socket.setNoDelay(true);
       socket.setKeepAlive(true, 30_000);
-      if (socket.alpnProtocol === 'h2') h2.emit('connection', socket);
-      else h1.emit('connection', socket);
+      if (socket.alpnProtocol === 'h2') {
+        client.start('h2', () => socket.destroy());
+        h2.emit('connection', socket);
+      } else {
+        client.start('h1', () => endConnection(socket, IDLE_TIMEOUT_ANSWER));
+        h1.emit('connection', socket);
+      }
     },
   );
-  tls.on('tlsClientError', () => metrics.malformed.inc({ kind: 'tls-handshake' }));
+  // A failed handshake ends its connection (Node leaves that to this handler). Only TLS
+  // errors are malformed input; a reset, or a close of ours, is not.
+  tls.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code?.startsWith('ERR_SSL')) metrics.malformed.inc({ kind: 'tls-handshake' });
+    socket.destroy();
+  });
+  // The front door sees every TCP connection before TLS does (front/front-door.ts).
+  const listener = createNetServer((socket) =>
+    front.accept(socket, (admitted) => tls.emit('connection', admitted)),
+  );
 
   await new Promise<void>((resolve, reject) => {
-    tls.once('error', reject);
-    tls.listen(settings.file.listen.port, settings.file.listen.host, () => {
-      tls.off('error', reject);
+    listener.once('error', reject);
+    listener.listen(settings.file.listen.port, settings.file.listen.host, () => {
+      listener.off('error', reject);
       resolve();
     });
+  });
+  // accept() can still fail (EMFILE when the limits are set above what the system allows):
+  // the listener keeps going, and it is said once a minute at most.
+  let lastAcceptError = 0;
+  listener.on('error', (err: NodeJS.ErrnoException) => {
+    metrics.connectionsRefused.inc({ limit: 'system' });
+    if (Date.now() - lastAcceptError < 60_000) return;
+    lastAcceptError = Date.now();
+    console.error(`gateway: cannot accept a connection: ${err.code ?? err.message}`);
   });
   const metricsServer = settings.file.metrics
     ? await metrics.serve(settings.file.metrics.host, settings.file.metrics.port)
@@ -204,6 +256,8 @@ export async function startGateway(configPath: string): Promise<Gateway> {
     warnAboutDescriptors(next, descriptors);
     // The same limiter, so lockouts in force survive a reload.
     deps.limiter.reconfigure(limiterOptions(next));
+    deps.verifier.reconfigure(next.front.loginVerifications, next.front.loginQueue);
+    front.reconfigure();
     tls.setSecureContext({ ...tlsOptions(next) });
     audit.reopen();
     return { ok: true };
@@ -215,17 +269,19 @@ export async function startGateway(configPath: string): Promise<Gateway> {
     for (const session of [...sessions.all()]) sessions.end(session, 'shutdown');
     h2.close();
     await new Promise<void>((resolve) => {
-      tls.close(() => resolve());
+      listener.close(() => resolve());
       // Tunnels were closed with their sessions; what is left are idle connections.
+      front.closeHandshaking();
       for (const socket of connections) socket.destroy();
     });
+    await deps.verifier.close();
     if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     await audit.close();
   };
 
   return {
     context: ctx,
-    address: () => tls.address() as AddressInfo,
+    address: () => listener.address() as AddressInfo,
     metricsAddress: () => metricsServer?.address() as AddressInfo | undefined,
     reload,
     close,

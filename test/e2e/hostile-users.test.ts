@@ -203,7 +203,9 @@ describe('hostile users and flows (issue #8)', () => {
     // Five attempts a minute per address, summaries every 2 s: the flood below is refused
     // after its fifth attempt (the default is 30 a minute and 60 s).
     await useConfig(
-      exampleConfig('limits: { loginsPerMinutePerIp: 5, loginRefusalSummarySeconds: 2 }\n'),
+      exampleConfig(
+        'limits: { loginsPerMinutePerIp: 5, loginRefusalSummarySeconds: 2, unauthenticatedStreams: 20 }\n',
+      ),
     );
     const alice = await login('alice', '198.19.0.3');
     const offset = auditSize();

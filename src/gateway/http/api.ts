@@ -6,10 +6,13 @@ import {
   type ApiError,
   type SessionConfig,
 } from '../../shared/protocol/session.js';
-import { auditName } from '../audit.js';
+import { proxyStatus } from '../../shared/protocol/proxy-status.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { LoginRateLimiter } from '../auth/rate-limit.js';
 import type { TotpReplayGuard } from '../auth/totp.js';
+import { VerifierBusyError, type PasswordVerifier } from '../auth/verifier.js';
+import type { BytesRefusal } from '../front/client-connection.js';
+import { auditName } from '../audit.js';
 import { credentialStamp } from '../auth/users.js';
 import type { GatewayContext } from '../context.js';
 import type { LoginRefusalLog } from '../login-refusals.js';
@@ -29,11 +32,14 @@ export interface ApiResponse {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** The request showed a valid session or created one: its connection has logged in. */
+  authenticated?: boolean;
 }
 
 export interface ApiDeps {
   limiter: LoginRateLimiter;
   replayGuard: TotpReplayGuard;
+  verifier: PasswordVerifier;
   refusals: LoginRefusalLog;
 }
 
@@ -44,6 +50,31 @@ function error(
   extra: Partial<ApiError> = {},
 ): ApiResponse {
   return { status, body: { error: code, message, ...extra } satisfies ApiError };
+}
+
+/** A refusal for a limit of the gateway, with when to come back and an RFC 9209 status. */
+function overLimit(status: 429 | 503, code: string, message: string): ApiResponse {
+  return {
+    ...error(status, code, message),
+    headers: {
+      'retry-after': '1',
+      'proxy-status': proxyStatus('http_request_denied', message),
+    },
+  };
+}
+
+export const PAYLOAD_TOO_LARGE = error(413, 'payload_too_large', 'request body too large');
+export const REQUEST_TIMEOUT = error(
+  408,
+  'request_timeout',
+  'the request did not arrive whole in time',
+);
+
+/** The answer when a request's body would take more than may be held before login. */
+export function bytesRefusal(limit: BytesRefusal): ApiResponse {
+  return limit === 'unauthenticated-bytes'
+    ? overLimit(503, 'busy', 'the gateway holds too many unfinished logins; try again')
+    : overLimit(429, 'too_many_requests', 'too many unfinished requests on this connection');
 }
 
 export function sessionConfig(
@@ -105,14 +136,23 @@ async function login(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promi
       headers: { 'retry-after': String(gate.retryAfterSeconds) },
     };
   }
-  const outcome = await authenticate(
-    ctx.settings.users,
-    username,
-    password,
-    otp,
-    now,
-    deps.replayGuard,
-  );
+  let outcome;
+  try {
+    outcome = await authenticate(
+      ctx.settings.users,
+      username,
+      password,
+      otp,
+      now,
+      deps.replayGuard,
+      deps.verifier.derive,
+    );
+  } catch (err) {
+    if (!(err instanceof VerifierBusyError)) throw err;
+    // Not a failed guess: neither the limiter nor the audit log counts it.
+    ctx.metrics.logins.inc({ result: 'busy' });
+    return overLimit(503, 'busy', 'too many logins are being checked; try again in a second');
+  }
   if (!outcome.ok) {
     // otp-required is only reported after the password was right; a wrong code is reported
     // exactly like a wrong password, so nothing tells which part was wrong.
@@ -163,6 +203,7 @@ async function login(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promi
     });
     return {
       status: 201,
+      authenticated: true,
       body: {
         token,
         expiresAt: new Date(session.expiresAt).toISOString(),

@@ -13,13 +13,35 @@ import { proxyStatus, type ProxyError } from '../../shared/protocol/proxy-status
 import type { GatewayContext } from '../context.js';
 import { withReservedFlow } from '../forward/flow.js';
 import { openTcp, spliceTcp } from '../forward/tcp.js';
-import { handleApi, type ApiDeps } from './api.js';
+import { clientOf, type BytesRefusal } from '../front/client-connection.js';
+import {
+  bytesRefusal,
+  handleApi,
+  PAYLOAD_TOO_LARGE,
+  REQUEST_TIMEOUT,
+  type ApiDeps,
+  type ApiResponse,
+} from './api.js';
 import { resetConnection } from './target-reset.js';
 
 function writeStatus(socket: Duplex, status: number, headers: Record<string, string> = {}): void {
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+}
+
+/** How long a client may take to read a last answer before its connection is cut. */
+const LINGER_MS = 2_000;
+
+/**
+ * Ends a connection after a last answer. The client gets time to read it (closing at once,
+ * with its request still arriving, would reset the connection and lose the answer), but a
+ * client that never reads or never closes does not hold the connection for ever.
+ */
+export function endConnection(socket: Duplex, answer?: string): void {
+  socket.end(answer);
+  socket.resume();
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
 
 function refuse(
@@ -35,7 +57,7 @@ function refuse(
     connection: 'close',
     ...extra,
   });
-  socket.end();
+  endConnection(socket);
 }
 
 async function onConnect(
@@ -45,6 +67,9 @@ async function onConnect(
   head: Buffer,
 ): Promise<void> {
   socket.on('error', () => undefined);
+  // The request is whole: from here the connection is a tunnel, or refused and closed.
+  const client = clientOf(req.socket);
+  client?.becameTunnel();
   const session = ctx.sessions.authenticate(
     req.headers['proxy-authorization'] ?? req.headers['authorization'],
   );
@@ -54,6 +79,7 @@ async function onConnect(
     });
     return;
   }
+  client?.markAuthenticated();
   if (session.flows >= ctx.settings.file.limits.streamsPerSession) {
     ctx.metrics.refusedStreams.inc({ limit: 'streams-per-session' });
     refuse(socket, 429, 'proxy_internal_error', 'too many flows in this session');
@@ -83,41 +109,8 @@ async function onConnect(
 /** How much of an oversized body is read and dropped so that the 413 reaches the client. */
 const DISCARD_BYTES = 1024 * 1024;
 
-async function onRequest(
-  ctx: GatewayContext,
-  deps: ApiDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
-  const limit = ctx.settings.file.limits.maxRequestBodyBytes;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    // Past the limit the rest is read and dropped before answering: closing while the client
-    // is still sending resets the connection, and the client never sees the 413. A body far
-    // past the limit is cut off.
-    if (size > limit + DISCARD_BYTES) {
-      req.destroy();
-      break;
-    }
-    if (size <= limit) chunks.push(chunk);
-  }
-  if (size > limit) {
-    ctx.metrics.malformed.inc({ kind: 'body-too-large' });
-    if (req.destroyed && !req.complete) return;
-    res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-    res.end(JSON.stringify({ error: 'payload_too_large', message: 'request body too large' }));
-    return;
-  }
-  const response = await handleApi(ctx, deps, {
-    method: req.method ?? 'GET',
-    path: req.url ?? '/',
-    authorization: req.headers['authorization'],
-    contentType: req.headers['content-type'],
-    body: Buffer.concat(chunks),
-    sourceIp: req.socket.remoteAddress ?? 'unknown',
-  });
+function respond(res: ServerResponse, response: ApiResponse): void {
+  if (res.headersSent || res.destroyed) return;
   const headers: Record<string, string> = { 'cache-control': 'no-store', ...response.headers };
   if (response.body === undefined) {
     res.writeHead(response.status, headers).end();
@@ -127,8 +120,87 @@ async function onRequest(
   res.end(JSON.stringify(response.body));
 }
 
+/** Answers a request that cannot be served and closes the connection, its body unread. */
+function refuseRequest(req: IncomingMessage, res: ServerResponse, response: ApiResponse): void {
+  // Taken now: the response lets go of its socket when it finishes.
+  const socket = req.socket;
+  respond(res, { ...response, headers: { ...response.headers, connection: 'close' } });
+  res.once('finish', () => endConnection(socket));
+}
+
+/** What a connection that sent no whole request in time gets before it is closed. */
+export const IDLE_TIMEOUT_ANSWER =
+  'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n';
+
+async function onRequest(
+  ctx: GatewayContext,
+  deps: ApiDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const client = clientOf(req.socket);
+  if (!client) return void req.socket.destroy();
+  const authenticated = ctx.sessions.authenticate(req.headers['authorization']) !== undefined;
+  if (authenticated) client.markAuthenticated();
+  const budget = client.openRequest(authenticated, () => refuseRequest(req, res, REQUEST_TIMEOUT));
+  if (budget === 'unauthenticated-streams') {
+    // Pipelined requests before login, more than one connection may have at once.
+    ctx.metrics.refusedStreams.inc({ limit: budget });
+    return refuseRequest(req, res, bytesRefusal('unauthenticated-bytes-per-connection'));
+  }
+  res.once('close', () => budget.finish());
+  const limit = ctx.settings.file.limits.maxRequestBodyBytes;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let refusal: BytesRefusal | undefined;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      // Past the limit the rest is read and dropped before answering: closing while the client
+      // is still sending resets the connection, and the client never sees the 413. A body far
+      // past the limit is cut off.
+      if (size > limit + DISCARD_BYTES) {
+        req.destroy();
+        break;
+      }
+      if (size > limit || refusal) continue;
+      const taken = budget.take(chunk.length);
+      if (taken === 'ok') chunks.push(chunk);
+      else refusal = taken;
+    }
+  } catch {
+    // The client went away before its request was whole (or after our 408): not an error.
+    if (!res.headersSent) ctx.metrics.requestsAbandoned.inc();
+    return;
+  }
+  budget.arrived();
+  if (res.headersSent) return;
+  if (size > limit) {
+    ctx.metrics.malformed.inc({ kind: 'body-too-large' });
+    if (req.destroyed && !req.complete) return;
+    return refuseRequest(req, res, PAYLOAD_TOO_LARGE);
+  }
+  if (refusal) {
+    ctx.metrics.requestsRefused.inc({ limit: refusal });
+    return refuseRequest(req, res, bytesRefusal(refusal));
+  }
+  const response = await handleApi(ctx, deps, {
+    method: req.method ?? 'GET',
+    path: req.url ?? '/',
+    authorization: req.headers['authorization'],
+    contentType: req.headers['content-type'],
+    body: Buffer.concat(chunks),
+    sourceIp: req.socket.remoteAddress ?? 'unknown',
+  });
+  if (response.authenticated) client.markAuthenticated();
+  respond(res, response);
+}
+
 export function createHttp1Server(ctx: GatewayContext, deps: ApiDeps): Server {
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 15_000 });
+  // Node's requestTimeout and headersTimeout are checked only by a server that listens
+  // itself; this one is handed connections by the TLS front end, so the deadlines are the
+  // front door's (client-connection.ts).
+  const server = createServer();
   server.on('request', (req, res) => {
     onRequest(ctx, deps, req, res).catch((err: Error) => {
       console.error(`gateway: internal error: ${err.stack ?? err.message}`);

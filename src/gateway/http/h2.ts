@@ -16,7 +16,20 @@ import { discardIcmp, openIcmp, spliceIcmp } from '../forward/icmp.js';
 import { openTcp, spliceTcp } from '../forward/tcp.js';
 import { openUdp, spliceUdp } from '../forward/udp.js';
 import type { Session } from '../sessions.js';
-import { handleApi, type ApiDeps, type ApiResponse } from './api.js';
+import {
+  clientOf,
+  type BytesRefusal,
+  type ClientConnection,
+  type RequestBudget,
+} from '../front/client-connection.js';
+import {
+  bytesRefusal,
+  handleApi,
+  PAYLOAD_TOO_LARGE,
+  REQUEST_TIMEOUT,
+  type ApiDeps,
+  type ApiResponse,
+} from './api.js';
 import { watchLiveness } from './liveness.js';
 import { resetStream } from './target-reset.js';
 
@@ -49,23 +62,44 @@ function refuse(
   );
 }
 
-function readBody(stream: ServerHttp2Stream, limit: number): Promise<Buffer | 'too-large'> {
+type BodyOutcome =
+  | { kind: 'body'; body: Buffer }
+  | { kind: 'too-large' }
+  | { kind: 'refused'; limit: BytesRefusal }
+  | { kind: 'aborted' };
+
+/** Reads a request body, holding its bytes against the request's budget. */
+function readBody(
+  stream: ServerHttp2Stream,
+  limit: number,
+  budget: RequestBudget,
+): Promise<BodyOutcome> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const stop = (outcome: BodyOutcome) => {
+      stream.off('data', onData);
+      resolve(outcome);
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        stream.off('data', onData);
-        resolve('too-large');
-        return;
-      }
+      if (size > limit) return stop({ kind: 'too-large' });
+      const taken = budget.take(chunk.length);
+      if (taken !== 'ok') return stop({ kind: 'refused', limit: taken });
       chunks.push(chunk);
     };
     stream.on('data', onData);
-    stream.once('end', () => resolve(Buffer.concat(chunks)));
-    stream.once('error', () => resolve(Buffer.alloc(0)));
+    stream.once('end', () => resolve({ kind: 'body', body: Buffer.concat(chunks) }));
+    // A reset or a closed connection before the end (resolving twice is harmless).
+    stream.once('close', () => resolve({ kind: 'aborted' }));
   });
+}
+
+/** Answers an API request that cannot be served, and stops the client sending the rest. */
+function refuseRequest(stream: ServerHttp2Stream, response: ApiResponse): void {
+  respondJson(stream, response);
+  // RST_STREAM NO_ERROR after the whole answer (RFC 9113 §8.1): the body is not wanted.
+  if (!stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR);
 }
 
 /** Ties a tunnel stream to its session: logout and expiry close it. */
@@ -79,6 +113,7 @@ async function handleTunnel(
   ctx: GatewayContext,
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
+  client: ClientConnection,
 ): Promise<void> {
   const session = ctx.sessions.authenticate(
     (headers['authorization'] as string | undefined) ??
@@ -95,6 +130,7 @@ async function handleTunnel(
     );
     return;
   }
+  client.markAuthenticated();
   if (session.flows >= ctx.settings.file.limits.streamsPerSession) {
     ctx.metrics.refusedStreams.inc({ limit: 'streams-per-session' });
     refuse(
@@ -172,25 +208,43 @@ async function handleApiStream(
   deps: ApiDeps,
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
+  client: ClientConnection,
 ): Promise<void> {
-  const body = await readBody(stream, ctx.settings.file.limits.maxRequestBodyBytes);
-  if (body === 'too-large') {
-    ctx.metrics.malformed.inc({ kind: 'body-too-large' });
-    respondJson(stream, {
-      status: 413,
-      body: { error: 'payload_too_large', message: 'request body too large' },
-    });
-    stream.close(constants.NGHTTP2_NO_ERROR);
+  const authorization = headers['authorization'] as string | undefined;
+  const authenticated = ctx.sessions.authenticate(authorization) !== undefined;
+  if (authenticated) client.markAuthenticated();
+  const budget = client.openRequest(authenticated, () => refuseRequest(stream, REQUEST_TIMEOUT));
+  if (budget === 'unauthenticated-streams') {
+    ctx.metrics.refusedStreams.inc({ limit: budget });
+    if (!stream.destroyed) stream.close(constants.NGHTTP2_REFUSED_STREAM);
     return;
+  }
+  stream.once('close', () => budget.finish());
+  const read = await readBody(stream, ctx.settings.file.limits.maxRequestBodyBytes, budget);
+  budget.arrived();
+  if (read.kind === 'aborted') {
+    // The client reset the stream or went away; a stream we answered (408) is not counted.
+    if (!stream.headersSent) ctx.metrics.requestsAbandoned.inc();
+    return;
+  }
+  if (stream.destroyed || stream.headersSent) return;
+  if (read.kind === 'too-large') {
+    ctx.metrics.malformed.inc({ kind: 'body-too-large' });
+    return refuseRequest(stream, PAYLOAD_TOO_LARGE);
+  }
+  if (read.kind === 'refused') {
+    ctx.metrics.requestsRefused.inc({ limit: read.limit });
+    return refuseRequest(stream, bytesRefusal(read.limit));
   }
   const response = await handleApi(ctx, deps, {
     method: (headers[':method'] as string | undefined) ?? 'GET',
     path: (headers[':path'] as string | undefined) ?? '/',
-    authorization: headers['authorization'] as string | undefined,
+    authorization,
     contentType: headers['content-type'] as string | undefined,
-    body,
+    body: read.body,
     sourceIp: stream.session?.socket?.remoteAddress ?? 'unknown',
   });
+  if (response.authenticated) client.markAuthenticated();
   respondJson(stream, response);
 }
 
@@ -208,10 +262,16 @@ export function attachHttp2(ctx: GatewayContext, deps: ApiDeps, server: Http2Ser
   });
   server.on('stream', (stream, headers) => {
     stream.on('error', () => undefined);
+    const client = clientOf(stream.session?.socket);
+    if (!client) {
+      // Every connection comes through the front door; one that did not is not served.
+      stream.close(constants.NGHTTP2_REFUSED_STREAM);
+      return;
+    }
     const work =
       headers[':method'] === 'CONNECT'
-        ? handleTunnel(ctx, stream, headers)
-        : handleApiStream(ctx, deps, stream, headers);
+        ? handleTunnel(ctx, stream, headers, client)
+        : handleApiStream(ctx, deps, stream, headers, client);
     work.catch((err: Error) => {
       console.error(`gateway: internal error on a stream: ${err.stack ?? err.message}`);
       if (!stream.headersSent && !stream.destroyed)

@@ -10,7 +10,8 @@ export type ProxyError =
   | 'connection_limit_reached'
   | 'dns_error'
   | 'proxy_internal_error'
-  | 'http_request_error';
+  | 'http_request_error'
+  | 'http_request_denied';
 
 export const PROXY_NAME = 'passerelle';
 

@@ -8,6 +8,7 @@ import type { LoadedConfig } from '../../../src/gateway/config/load.js';
 import type { GatewayContext } from '../../../src/gateway/context.js';
 import { SocketBudget } from '../../../src/gateway/forward/socket-budget.js';
 import { handleApi, type ApiDeps } from '../../../src/gateway/http/api.js';
+import { PasswordVerifier } from '../../../src/gateway/auth/verifier.js';
 import { LoginRefusalLog } from '../../../src/gateway/login-refusals.js';
 import { GatewayMetrics } from '../../../src/gateway/metrics.js';
 import { Policy } from '../../../src/gateway/policy.js';
@@ -42,6 +43,7 @@ describe('login racing a reload', () => {
       limiter: new LoginRateLimiter(),
       replayGuard: new TotpReplayGuard(),
       refusals: new LoginRefusalLog(audit, () => 60_000),
+      verifier: new PasswordVerifier(1, 8),
     };
     const login = () =>
       handleApi(ctx, deps, {
