@@ -142,7 +142,8 @@ async function startGateway(configPath, threads) {
   writeFileSync(
     configPath,
     exampleConfig(
-      `limits: { streamsPerSession: ${HOLD_FLOWS + 500} }\ndataPlane: { threads: ${threads} }\n`,
+      // Room for every held flow in one session of one user.
+      `limits: { streamsPerSession: ${HOLD_FLOWS + 500}, flowsPerUser: ${HOLD_FLOWS + 500}, flowsTotal: ${HOLD_FLOWS + 500} }\ndataPlane: { threads: ${threads} }\n`,
     ),
   );
   let output = '';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // passerelle: the headless client. `passerelle connect URL --user NAME` stays in the
 // foreground, prints one line per state change (one JSON object per line with --json), and
-// undoes every network change when it stops.
+// undoes every network change when it stops, whatever signals arrive meanwhile.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { TunnelEngine } from '../main/engine/engine.js';
@@ -24,6 +24,7 @@ export const EXIT: Record<EngineErrorReason | 'ok' | 'usage', number> = {
   'untrusted-certificate': 4,
   'gateway-unreachable': 5,
   'no-privileges': 6,
+  'helper-missing': 6,
 };
 
 function describe(state: EngineState): string {
@@ -108,9 +109,42 @@ async function main(argv: string[]): Promise<number> {
 
   let stop: (code: number) => void = () => undefined;
   const stopped = new Promise<number>((resolve) => (stop = resolve));
-  const onSignal = () => stop(EXIT.ok);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // A terminal that went away (SIGHUP) makes writes fail: that must not end the undo.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
+  // The first signal disconnects (cancelling a connect under way); a second one, from a user
+  // who finds it slow, skips the logout; none skips restoring routes and DNS. Exiting on a
+  // later signal, as Node does by default, would leave the intranet DNS in resolv.conf.
+  let signals = 0;
+  let restored = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    const message =
+      signals === 1
+        ? 'disconnecting: restoring routes and DNS, then logging out'
+        : restored
+          ? 'routes and DNS are restored: exiting'
+          : signals === 2
+            ? 'signal again: skipping the logout; routes and DNS are restored before exit'
+            : 'still restoring routes and DNS: exiting as soon as that is done (SIGKILL would leave them for the next start to repair)';
+    if (values.json) {
+      const line = {
+        time: new Date().toISOString(),
+        kind: 'signal',
+        signal,
+        count: signals,
+        message,
+      };
+      console.log(JSON.stringify(line));
+    } else console.error(`${signal}: ${message}`);
+    const done = () => {
+      restored = true;
+      stop(EXIT.ok);
+    };
+    // Undo failures are logged by the engine; the exit must come either way.
+    engine.disconnect({ logout: signals === 1 }).then(done, done);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   // SIGUSR1 prints the traffic counters (bytes, flows, dropped packets by reason, RTT).
   process.on('SIGUSR1', () => {
     const stats = engine.stats();
@@ -136,6 +170,7 @@ async function main(argv: string[]): Promise<number> {
     return err instanceof GatewayError ? EXIT[err.reason] : EXIT.internal;
   }
   const code = await stopped;
+  // Already done after a signal; after an error state, whatever is left.
   await engine.disconnect();
   return code;
 }

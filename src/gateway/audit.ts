@@ -6,12 +6,29 @@ import type { Protocol } from '../shared/protocol/session.js';
 export type AuditEvent =
   | {
       event: 'login';
+      /** As sent (bounded by `auditName` when it comes from a failed attempt). */
       user: string;
       sourceIp: string;
-      result: 'success' | 'failure' | 'rate-limited' | 'locked-out';
+      result: 'success' | 'failure';
       reason?: string;
+      /** Set when this failure locked the name out at this source, for that long. */
+      lockedOutSeconds?: number;
       intranetIp?: string | null;
       session?: string;
+    }
+  | {
+      /** Logins refused without a password check (429), summarised per source and interval. */
+      event: 'login-refused';
+      sourceIp: string;
+      count: number;
+      /** Refusals by reason: `rate-limited` (the source's budget), `locked-out` (name at source). */
+      reasons: Record<string, number>;
+      /** The first few names tried, bounded. */
+      users: string[];
+      /** Refusals that named someone else than `users`. */
+      otherNames: number;
+      from: string;
+      to: string;
     }
   | { event: 'logout'; user: string; session: string; reason: string; intranetIp: string | null }
   | {
@@ -24,6 +41,8 @@ export type AuditEvent =
       destination: string;
       port?: number;
       verdict: 'allow' | 'deny' | 'error';
+      /** For a denied reserved destination: which kind (loopback, gateway-address...). */
+      reserved?: string;
       /** Policy index that decided, or null for the default deny. */
       policy?: number | null;
       resource?: string | null;
@@ -32,6 +51,18 @@ export type AuditEvent =
       bytesDown: number;
       durationMs: number;
     };
+
+/** Longest attacker-chosen string (a user name) written to the log, in characters. */
+export const MAX_AUDIT_NAME = 64;
+
+/** A name as typed by a client, cut to a bounded length: the log must not grow with input. */
+export function auditName(name: string): string {
+  // A character takes at most two UTF-16 units: this prefix holds the first 65 of them.
+  const characters = [...name.slice(0, 2 * MAX_AUDIT_NAME + 2)];
+  return characters.length <= MAX_AUDIT_NAME
+    ? name
+    : `${characters.slice(0, MAX_AUDIT_NAME).join('')}…`;
+}
 
 export interface AuditLog {
   write(event: AuditEvent): void;

@@ -7,14 +7,25 @@ import type { Protocol } from '../shared/protocol/session.js';
 import {
   DataPlane,
   type ApiRequestMessage,
+  type CannedAnswers,
   type DataPlaneConfig,
   type DataPlaneEvent,
   type DataPlaneLimits,
   type FlowEndEvent,
+  type WireAnswer,
 } from '../native/gateway.js';
 import type { LoadedConfig } from './config/load.js';
 import type { GatewayContext } from './context.js';
-import { handleApi, type ApiDeps } from './http/api.js';
+import { flowsTotal } from './forward/socket-budget.js';
+import {
+  bytesRefusal,
+  handleApi,
+  PAYLOAD_TOO_LARGE,
+  REQUEST_TIMEOUT,
+  type ApiDeps,
+  type ApiResponse,
+} from './http/api.js';
+import type { ReservedDestinations, ReservedKind } from './reserved.js';
 import { resolveName } from './resolve.js';
 import type { Session } from './sessions.js';
 
@@ -22,21 +33,53 @@ import type { Session } from './sessions.js';
 const MAX_CRASHES = 5;
 const CRASH_WINDOW_MS = 60_000;
 
-/** What the data plane needs from the configuration file. */
-export function dataPlaneConfig(settings: LoadedConfig): DataPlaneConfig {
+/** An API answer as both HTTP versions send it: `cache-control`, its headers, JSON. */
+export function wireAnswer(response: ApiResponse): WireAnswer {
+  const headers: [string, string][] = [['cache-control', 'no-store']];
+  for (const [name, value] of Object.entries(response.headers ?? {})) {
+    headers.push([name.toLowerCase(), value]);
+  }
+  if (response.body === undefined) return { status: response.status, headers, body: Buffer.alloc(0) };
+  headers.push(['content-type', 'application/json']);
+  return { status: response.status, headers, body: Buffer.from(JSON.stringify(response.body)) };
+}
+
+/** The answers for limits, written here once so that both ends give the same bytes. */
+function cannedAnswers(): CannedAnswers {
+  return {
+    payloadTooLarge: wireAnswer(PAYLOAD_TOO_LARGE),
+    requestTimeout: wireAnswer(REQUEST_TIMEOUT),
+    tooManyRequests: wireAnswer(bytesRefusal('unauthenticated-bytes-per-connection')),
+    busy: wireAnswer(bytesRefusal('unauthenticated-bytes')),
+  };
+}
+
+/**
+ * What the data plane needs from the configuration file. `descriptors` is the open-files
+ * limit the caps are sized from (the data plane's is the same or higher: it raises its soft
+ * limit to the hard one).
+ */
+export function dataPlaneConfig(
+  settings: LoadedConfig,
+  descriptors: number | undefined,
+): DataPlaneConfig {
   const file = settings.file;
+  const front = settings.front;
   const limits: DataPlaneLimits = {
     streamsPerSession: file.limits.streamsPerSession,
     sessionMemoryBytes: file.limits.sessionMemoryMiB * 1024 * 1024,
     maxRequestBodyBytes: file.limits.maxRequestBodyBytes,
-    connectionsTotal: 0,
-    connectionsPerSource: 0,
-    handshakeTimeoutMs: 10_000,
-    requestTimeoutMs: 10_000,
-    unauthenticatedStreams: 100,
-    unauthenticatedBytes: 1024 * 1024,
-    descriptorsTotal: 0,
-    descriptorsPerUser: 0,
+    connections: front.connections,
+    connectionsPerSource: front.connectionsPerSource,
+    unauthenticatedConnections: front.unauthenticatedConnections,
+    unauthenticatedConnectionsPerSource: front.unauthenticatedConnectionsPerSource,
+    handshakeTimeoutMs: front.handshakeMs,
+    requestTimeoutMs: front.requestMs,
+    unauthenticatedStreams: front.unauthenticatedStreams,
+    unauthenticatedBytesPerConnection: front.unauthenticatedBytesPerConnection,
+    unauthenticatedBytes: front.unauthenticatedBytes,
+    flowsTotal: flowsTotal(file.limits.flowsTotal, descriptors),
+    flowsPerUser: file.limits.flowsPerUser,
     tcpConnectTimeoutMs: file.timeouts.tcpConnectSeconds * 1000,
     udpIdleTimeoutMs: file.timeouts.udpIdleSeconds * 1000,
     keepaliveIntervalMs: file.timeouts.keepaliveSeconds * 1000,
@@ -51,6 +94,7 @@ export function dataPlaneConfig(settings: LoadedConfig): DataPlaneConfig {
     certificate: settings.tls.cert,
     key: settings.tls.key,
     limits,
+    canned: cannedAnswers(),
   };
 }
 
@@ -75,6 +119,9 @@ export class DataPlaneLink {
   constructor(
     private readonly ctx: GatewayContext,
     private readonly deps: ApiDeps,
+    private readonly reserved: ReservedDestinations,
+    /** The open-files limit the caps are sized from. */
+    private readonly descriptors: number | undefined,
     /** The data plane cannot be kept running: the gateway must stop (systemd restarts it). */
     private readonly onFatal: (reason: string) => void,
   ) {}
@@ -88,14 +135,24 @@ export class DataPlaneLink {
   }
 
   async start(): Promise<void> {
-    this.#plane = await DataPlane.start(dataPlaneConfig(this.ctx.settings), {
+    this.#plane = await DataPlane.start(dataPlaneConfig(this.ctx.settings, this.descriptors), {
       apiRequest: (request) => this.#onApiRequest(request),
       resolve: (id, host) => this.#onResolve(id, host),
       events: (events) => this.#onEvents(events),
       exit: (reason) => this.#onExit(reason),
     });
+    this.pushReserved();
     // After a restart: the tables again, for the sessions that outlived the crash.
     for (const session of this.#sessions.values()) this.#pushSession(session);
+  }
+
+  /** The reserved destinations as they are now (the gateway's own addresses change). */
+  pushReserved(): void {
+    this.#plane?.putReserved(
+      this.reserved
+        .all()
+        .map((block) => ({ network: block.cidr.network, mask: block.cidr.mask, kind: block.kind })),
+    );
   }
 
   /** A new session: its subject (the user's compiled policy) and its token hash go down. */
@@ -146,7 +203,7 @@ export class DataPlaneLink {
   async reconfigure(settings: LoadedConfig): Promise<void> {
     const plane = this.#plane;
     if (!plane) return;
-    await plane.configure(dataPlaneConfig(settings));
+    await plane.configure(dataPlaneConfig(settings, this.descriptors));
   }
 
   /** Pushes every subject's rules again (the policy or a user's groups changed). */
@@ -179,6 +236,10 @@ export class DataPlaneLink {
     for (const protocol of ['tcp', 'udp', 'icmp'] as const) {
       this.ctx.metrics.flowsActive.set({ protocol }, 0);
     }
+    this.ctx.metrics.flowSockets.set(0);
+    this.ctx.metrics.connections.set({ state: 'unauthenticated' }, 0);
+    this.ctx.metrics.connections.set({ state: 'authenticated' }, 0);
+    this.ctx.metrics.unauthenticatedBytes.set(0);
     if (this.#crashes.length >= MAX_CRASHES) {
       console.error(
         `gateway: the data plane stopped (${reason}), ${this.#crashes.length} times within ` +
@@ -204,21 +265,11 @@ export class DataPlaneLink {
       body: request.body,
       sourceIp: request.sourceIp,
     }).then(
-      (response) => {
-        const headers: [string, string][] = [['cache-control', 'no-store']];
-        for (const [name, value] of Object.entries(response.headers ?? {})) {
-          headers.push([name.toLowerCase(), value]);
-        }
-        let body = Buffer.alloc(0);
-        if (response.body !== undefined) {
-          headers.push(['content-type', 'application/json']);
-          body = Buffer.from(JSON.stringify(response.body));
-        }
-        this.#plane?.respond(request.id, response.status, headers, body);
-      },
+      (response) =>
+        this.#plane?.respond(request.id, wireAnswer(response), response.authenticated === true),
       (err: Error) => {
         console.error(`gateway: internal error: ${err.stack ?? err.message}`);
-        this.#plane?.respond(request.id, 500, [['cache-control', 'no-store']], Buffer.alloc(0));
+        this.#plane?.respond(request.id, wireAnswer({ status: 500 }), false);
       },
     );
   }
@@ -249,11 +300,10 @@ export class DataPlaneLink {
           this.#audit(event);
           break;
         case 'counter':
-          if (event.family === 'malformed')
-            metrics.malformed.inc({ kind: event.name }, event.delta);
-          else if (event.family === 'refusedStreams')
-            metrics.refusedStreams.inc({ limit: event.name }, event.delta);
-          else metrics.refusedConnections.inc({ limit: event.name }, event.delta);
+          this.#count(event.family, event.name, event.delta);
+          break;
+        case 'gauge':
+          this.#gauge(event.name, event.value);
           break;
         case 'sessionDropped':
           this.#retired.delete(event.session);
@@ -272,6 +322,38 @@ export class DataPlaneLink {
     }
   }
 
+  #count(family: string, name: string, delta: number): void {
+    const { metrics } = this.ctx;
+    switch (family) {
+      case 'malformed':
+        return metrics.malformed.inc({ kind: name }, delta);
+      case 'refusedStreams':
+        return metrics.refusedStreams.inc({ limit: name }, delta);
+      case 'connectionsRefused':
+        return metrics.connectionsRefused.inc({ limit: name }, delta);
+      case 'connectionsClosed':
+        return metrics.connectionsClosed.inc({ reason: name }, delta);
+      case 'requestsRefused':
+        return metrics.requestsRefused.inc({ limit: name }, delta);
+      case 'requestsAbandoned':
+        return metrics.requestsAbandoned.inc(delta);
+    }
+  }
+
+  #gauge(name: string, value: number): void {
+    const { metrics } = this.ctx;
+    switch (name) {
+      case 'connections-unauthenticated':
+        return metrics.connections.set({ state: 'unauthenticated' }, value);
+      case 'connections-authenticated':
+        return metrics.connections.set({ state: 'authenticated' }, value);
+      case 'unauthenticated-bytes':
+        return metrics.unauthenticatedBytes.set(value);
+      case 'flow-sockets':
+        return metrics.flowSockets.set(value);
+    }
+  }
+
   #audit(event: FlowEndEvent): void {
     const session = this.#sessions.get(event.session) ?? this.#retired.get(event.session);
     if (!session) return;
@@ -282,11 +364,15 @@ export class DataPlaneLink {
       sourceIp: session.sourceIp,
       intranetIp: session.intranetIp,
       protocol: event.protocol,
-      destination: formatIPv4(event.destination),
+      destination:
+        event.prefix < 32
+          ? `${formatIPv4(event.destination)}/${event.prefix}`
+          : formatIPv4(event.destination),
       ...(event.port !== undefined ? { port: event.port } : {}),
       verdict: event.verdict,
       policy: event.policy,
       resource: event.resource,
+      ...(event.reserved ? { reserved: event.reserved as ReservedKind } : {}),
       ...(event.error ? { error: event.error } : {}),
       bytesUp: event.bytesUp,
       bytesDown: event.bytesDown,

@@ -45,6 +45,11 @@ export class GatewayMetrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly flowSockets = new Gauge({
+    name: 'passerelle_flow_sockets',
+    help: 'Target sockets held by flows now (limits.flowsPerUser, limits.flowsTotal)',
+    registers: [this.registry],
+  });
   readonly refusedStreams = new Counter({
     name: 'passerelle_streams_refused_total',
     help: 'Streams refused for a limit',
@@ -52,10 +57,40 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  readonly refusedConnections = new Counter({
+  readonly connections = new Gauge({
+    name: 'passerelle_connections',
+    help: 'Client connections open now, before login (unauthenticated) and after',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  readonly connectionsRefused = new Counter({
     name: 'passerelle_connections_refused_total',
-    help: 'Client connections closed at accept for a limit (per source address, overall)',
+    help: 'Client connections closed on arrival for a limit, by limit (system: accept failed)',
     labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+  readonly connectionsClosed = new Counter({
+    name: 'passerelle_connections_closed_total',
+    help:
+      'Client connections closed by the gateway: TLS not finished in time (handshake-timeout), ' +
+      'no whole request in time (request-timeout), room made for a newer one (evicted)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly requestsRefused = new Counter({
+    name: 'passerelle_requests_refused_total',
+    help: 'API requests answered 408, 429 or 503 for a limit, by limit',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+  readonly requestsAbandoned = new Counter({
+    name: 'passerelle_requests_abandoned_total',
+    help: 'API requests whose client went away before the request was whole',
+    registers: [this.registry],
+  });
+  readonly unauthenticatedBytes = new Gauge({
+    name: 'passerelle_unauthenticated_buffered_bytes',
+    help: 'Request bytes held for requests without a valid session, all connections together',
     registers: [this.registry],
   });
 

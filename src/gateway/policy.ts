@@ -8,6 +8,7 @@ import {
   type Protocol,
 } from '../shared/protocol/session.js';
 import type { PolicyConfig, ResourceConfig } from './config/schema.js';
+import { ReservedDestinations, cidrWithin, type ReservedKind } from './reserved.js';
 
 /**
  * A user's policy as the data plane evaluates it (src/native/gateway/admission/policy.h): the
@@ -26,7 +27,6 @@ export interface CompiledRules {
     protocols: number;
     coversIcmp: boolean;
     ports: PortRange[];
-    excluded: { network: number; mask: number }[];
   }[];
 }
 
@@ -51,6 +51,11 @@ export interface Decision {
   policy: number | null;
   /** The resource that matched in the deciding policy. */
   resource: string | null;
+  /**
+   * Set when the destination is reserved (loopback, link-local, the gateway's own
+   * addresses...) and no resource naming that range allowed it.
+   */
+  reserved?: ReservedKind;
 }
 
 interface CompiledResource {
@@ -83,23 +88,38 @@ function compileResource(resource: ResourceConfig): CompiledResource {
   };
 }
 
+function coversProtocol(resource: CompiledResource, protocol: Protocol): boolean {
+  if (!resource.protocols.has(protocol)) return false;
+  // Ports say nothing about ICMP: a port-limited resource covers ICMP only when it names it.
+  return protocol !== 'icmp' || !resource.restrictsPorts || resource.explicitProtocols;
+}
+
 export function resourceContains(resource: CompiledResource, flow: FlowRequest): boolean {
-  if (!resource.protocols.has(flow.protocol)) return false;
+  if (!coversProtocol(resource, flow.protocol)) return false;
   if (!cidrContains(resource.cidr, flow.address)) return false;
-  if (flow.protocol === 'icmp') {
-    // Ports say nothing about ICMP: a port-limited resource covers ICMP only when it names it.
-    return !resource.restrictsPorts || resource.explicitProtocols;
-  }
-  if (resource.ports.length === 0) return true;
+  if (flow.protocol === 'icmp' || resource.ports.length === 0) return true;
   const port = flow.port ?? -1;
   return resource.ports.some((range) => port >= range.from && port <= range.to);
+}
+
+/** Whether a resource's block and `range` share an address. */
+function overlaps(resource: CompiledResource, range: Cidr): boolean {
+  return cidrWithin(resource.cidr, range) || cidrWithin(range, resource.cidr);
 }
 
 export class Policy {
   private readonly resources: Map<string, CompiledResource>;
   private readonly policies: CompiledPolicy[];
 
-  constructor(resources: ResourceConfig[], policies: PolicyConfig[]) {
+  /**
+   * `reserved`: destinations an allow reaches only through a resource that names their
+   * range itself (see reserved.ts); none when omitted.
+   */
+  constructor(
+    resources: ResourceConfig[],
+    policies: PolicyConfig[],
+    private readonly reserved: ReservedDestinations = new ReservedDestinations(),
+  ) {
     this.resources = new Map(resources.map((r) => [r.name, compileResource(r)]));
     this.policies = policies.map((policy) => ({
       everyone: policy.users?.includes('*') ?? false,
@@ -124,16 +144,40 @@ export class Policy {
   }
 
   decide(subject: Subject, flow: FlowRequest): Decision {
+    const reserved = this.reserved.find(flow.address);
     for (let index = 0; index < this.policies.length; index++) {
       const policy = this.policies[index] as CompiledPolicy;
       if (!this.appliesTo(policy, subject)) continue;
-      const resource = policy.resources.find((r) => resourceContains(r, flow));
+      const resource = policy.resources.find(
+        (r) =>
+          resourceContains(r, flow) &&
+          // Any deny covers a reserved address; an allow must name its range.
+          (!reserved || policy.verdict === 'deny' || cidrWithin(r.cidr, reserved.cidr)),
+      );
       if (resource) return { verdict: policy.verdict, policy: index, resource: resource.name };
     }
-    return { verdict: 'deny', policy: null, resource: null };
+    return reserved
+      ? { verdict: 'deny', policy: null, resource: null, reserved: reserved.kind }
+      : { verdict: 'deny', policy: null, resource: null };
   }
 
-  /** The rules `decide` applies to this subject, flattened for the data plane. */
+  /**
+   * Whether some allow applying to the subject covers part of `range` for `protocol`: the
+   * check before a connect-ip stream opens anything. Each packet is still decided alone.
+   */
+  mayReach(subject: Subject, protocol: Protocol, range: Cidr): boolean {
+    return this.policies.some(
+      (policy) =>
+        policy.verdict === 'allow' &&
+        this.appliesTo(policy, subject) &&
+        policy.resources.some((r) => overlaps(r, range) && coversProtocol(r, protocol)),
+    );
+  }
+
+  /**
+   * The rules `decide` applies to this subject, flattened for the data plane (which applies the
+   * reserved destinations itself, from the list it is given).
+   */
   compileFor(subject: Subject): CompiledRules {
     const resourceNames: string[] = [];
     const indexes = new Map<string, number>();
@@ -158,7 +202,6 @@ export class Policy {
           protocols,
           coversIcmp: !resource.restrictsPorts || resource.explicitProtocols,
           ports: resource.ports,
-          excluded: [],
         });
       }
     });

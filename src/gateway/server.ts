@@ -1,19 +1,24 @@
 // The gateway process: the control plane in TypeScript (configuration and SIGHUP reload,
 // logins, sessions and the address pool, policy, audit, metrics) and the native data plane it
 // starts and steers (src/gateway/data-plane.ts, docs/gateway-dataplane.md), which owns the
-// TLS port, the connections and every flow.
+// TLS port, the front door (connection caps, deadlines), every connection and every flow.
 import type { AddressInfo } from 'node:net';
 import { openAuditLog } from './audit.js';
 import { LoginRateLimiter } from './auth/rate-limit.js';
 import { TotpReplayGuard } from './auth/totp.js';
+import { PasswordVerifier } from './auth/verifier.js';
+import { credentialStamp } from './auth/users.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import type { GatewayContext } from './context.js';
 import { DataPlaneLink } from './data-plane.js';
+import { descriptorLimit, flowsTotal } from './forward/socket-budget.js';
 import type { ApiDeps } from './http/api.js';
+import { LoginRefusalLog } from './login-refusals.js';
 import { GatewayMetrics } from './metrics.js';
 import { Policy } from './policy.js';
 import { AddressPool } from './pool.js';
+import { ownAddressBlocks, ReservedDestinations } from './reserved.js';
 import { SessionManager, type EndReason, type Session } from './sessions.js';
 
 export interface Gateway {
@@ -37,7 +42,18 @@ function limiterOptions(settings: LoadedConfig) {
   return {
     perIpPerMinute: settings.file.limits.loginsPerMinutePerIp,
     failuresBeforeLockout: settings.file.limits.failuresBeforeLockout,
+    userFailuresPerHour: settings.file.limits.userFailuresPerHour,
   };
+}
+
+/** Says so when the configured flow cap leaves the kernel to refuse sockets first. */
+function warnAboutDescriptors(settings: LoadedConfig, limit: number | undefined): void {
+  const cap = flowsTotal(settings.file.limits.flowsTotal, limit);
+  if (limit !== undefined && cap >= limit) {
+    console.warn(
+      `gateway: limits.flowsTotal ${cap} is not below the open-files limit ${limit}: flows past the limit fail with EMFILE instead of 429; raise "ulimit -n" or lower limits.flowsTotal`,
+    );
+  }
 }
 
 export async function startGateway(
@@ -71,9 +87,14 @@ export async function startGateway(
       settings.file.addressPool ? new AddressPool(settings.file.addressPool) : undefined,
     ),
   );
+  // The gateway's own addresses are reserved destinations; they are read again every sweep,
+  // since interfaces come and go (the data plane runs in the same network namespace).
+  const reserved = new ReservedDestinations(ownAddressBlocks());
+  const descriptors = descriptorLimit();
+  warnAboutDescriptors(settings, descriptors);
   const ctx: GatewayContext = {
     settings,
-    policy: new Policy(settings.file.resources, settings.file.policies),
+    policy: new Policy(settings.file.resources, settings.file.policies, reserved),
     sessions,
     audit,
     metrics,
@@ -81,16 +102,22 @@ export async function startGateway(
   const deps: ApiDeps = {
     limiter: new LoginRateLimiter(limiterOptions(settings)),
     replayGuard: new TotpReplayGuard(),
+    verifier: new PasswordVerifier(settings.front.loginVerifications, settings.front.loginQueue),
+    refusals: new LoginRefusalLog(
+      audit,
+      () => ctx.settings.file.limits.loginRefusalSummarySeconds * 1000,
+    ),
   };
 
   // Sessions call into it (onStart, onEnd) only once it exists: none can start before.
-  const link: DataPlaneLink = new DataPlaneLink(ctx, deps, (reason) => {
+  const link: DataPlaneLink = new DataPlaneLink(ctx, deps, reserved, descriptors, (reason) => {
     if (options.onFatal) options.onFatal(reason);
     else console.error(`gateway: the data plane cannot run: ${reason}`);
   });
   try {
     await link.start();
   } catch (err) {
+    await deps.verifier.close();
     await audit.close();
     throw err;
   }
@@ -103,6 +130,8 @@ export async function startGateway(
     sessions.sweep(now);
     deps.limiter.sweep(now);
     deps.replayGuard.sweep(now);
+    reserved.setOwn(ownAddressBlocks());
+    link.pushReserved();
   }, 15_000);
   sweeper.unref();
 
@@ -135,22 +164,33 @@ export async function startGateway(
         if (session.intranetIp && pool) pool.adopt(session.user, session.intranetIp);
     }
     sessions.reconfigure(sessionOptions(next, pool));
+    // A removed user, or one whose password or one-time-code secret changed, keeps no session.
+    sessions.endRevoked((name) => {
+      const user = next.users.find(name);
+      return user && credentialStamp(user);
+    });
     for (const session of sessions.all())
       session.groups = next.users.find(session.user)?.groups ?? [];
     ctx.settings = next;
-    ctx.policy = new Policy(next.file.resources, next.file.policies);
+    reserved.setOwn(ownAddressBlocks());
+    ctx.policy = new Policy(next.file.resources, next.file.policies, reserved);
+    link.pushReserved();
     link.pushPolicies();
+    warnAboutDescriptors(next, descriptors);
     // The same limiter, so lockouts in force survive a reload.
     deps.limiter.reconfigure(limiterOptions(next));
+    deps.verifier.reconfigure(next.front.loginVerifications, next.front.loginQueue);
     audit.reopen();
     return { ok: true };
   };
 
   const close: Gateway['close'] = async () => {
     clearInterval(sweeper);
+    deps.refusals.flush();
     for (const session of [...sessions.all()]) sessions.end(session, 'shutdown');
     // The data plane closes every connection and reports the flows' last events first.
     await link.shutdown();
+    await deps.verifier.close();
     if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     await audit.close();
   };
@@ -160,7 +200,7 @@ export async function startGateway(
     address: () => ({
       address: settings.file.listen.host,
       family: 'IPv4',
-      port: link.port ?? 0,
+      port: link.port,
     }),
     metricsAddress: () => metricsServer?.address() as AddressInfo | undefined,
     dataPlane: () => link.info,

@@ -13,13 +13,23 @@ export interface Session {
   readonly intranetIp: string | null;
   readonly createdAt: number;
   readonly expiresAt: number;
+  /** The user's `credentialStamp` at login: a changed password or TOTP secret ends the session. */
+  readonly credentials: string;
   /** Flows open now (all protocols), for the per-session cap. */
   flows: number;
   /** Called when the session ends, to close its tunnels. */
   readonly closers: Set<() => void>;
 }
 
-export type EndReason = 'logout' | 'expired' | 'replaced' | 'shutdown';
+export type EndReason =
+  | 'logout'
+  | 'expired'
+  | 'replaced'
+  | 'shutdown'
+  /** Reload: the user is no longer in the users file. */
+  | 'user-removed'
+  /** Reload: the user's password or one-time-code secret changed. */
+  | 'credentials-changed';
 
 export interface SessionManagerOptions {
   lifetimeSeconds: number;
@@ -56,6 +66,7 @@ export class SessionManager {
     groups: readonly string[],
     sourceIp: string,
     now = Date.now(),
+    credentials = '',
   ): { session: Session; token: string } {
     const mine = [...this.sessions.values()]
       .filter((s) => s.user === user)
@@ -73,6 +84,7 @@ export class SessionManager {
       intranetIp,
       createdAt: now,
       expiresAt: now + this.options.lifetimeSeconds * 1000,
+      credentials,
       flows: 0,
       closers: new Set(),
     };
@@ -109,6 +121,19 @@ export class SessionManager {
   /** The SHA-256 (hex) of the session's token, while it lives. */
   tokenHashOf(session: Session): string | undefined {
     return this.tokenHashes.get(session.id);
+  }
+
+  /**
+   * Ends the sessions whose user is gone or proves identity differently now (at reload):
+   * a token must not outlive the password it was issued for. `stampOf` gives a user's current
+   * credential stamp, or undefined when there is no such user any more.
+   */
+  endRevoked(stampOf: (user: string) => string | undefined): void {
+    for (const session of [...this.sessions.values()]) {
+      const stamp = stampOf(session.user);
+      if (stamp === undefined) this.end(session, 'user-removed');
+      else if (stamp !== session.credentials) this.end(session, 'credentials-changed');
+    }
   }
 
   /** Ends expired sessions; run on a timer. */

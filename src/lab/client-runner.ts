@@ -3,6 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EngineStats } from '../main/engine/types.js';
 import { ROOT, USERS, type GatewayLab } from './gateway-lab.js';
 import { waitFor } from './netns.js';
 
@@ -15,6 +16,8 @@ export interface RunningClient {
   /** Resolves with the exit code. */
   exited: Promise<number>;
   waitForState(kind: string, timeoutMs?: number): Promise<void>;
+  /** Sends SIGUSR1 and resolves with the counters the client prints for it. */
+  stats(): Promise<EngineStats>;
 }
 
 export function startClient(
@@ -61,6 +64,17 @@ export function startClient(
     output: () => output,
     states,
     exited,
+    async stats() {
+      const before = output.length;
+      child.kill('SIGUSR1');
+      const line = () =>
+        output
+          .slice(before)
+          .split('\n')
+          .find((l) => l.includes('"kind":"stats"') && l.endsWith('}'));
+      await waitFor('a stats line', () => line() !== undefined);
+      return JSON.parse(line() as string) as EngineStats;
+    },
     async waitForState(kind, timeoutMs = 15_000) {
       await waitFor(
         `client state ${kind} (output so far: ${output})`,

@@ -92,8 +92,10 @@ export async function createGatewayLab(options: {
   extraConfig?: string;
   /** A whole configuration instead of the example (benchmarks need other resources). */
   config?: string;
+  /** More client addresses (see LabOptions.clientAddresses). */
+  clientAddresses?: string[];
 }): Promise<GatewayLab> {
-  const lab = await createLab({ tag: options.tag });
+  const lab = await createLab({ tag: options.tag, clientAddresses: options.clientAddresses });
   const dir = mkdtempSync(join(tmpdir(), 'passerelle-lab-'));
   let gateway: ChildProcess | undefined;
   let output = '';

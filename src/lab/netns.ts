@@ -59,6 +59,11 @@ export interface LabOptions {
   gatewayForwards?: boolean;
   /** A short tag (a few letters) that keeps interface names under 15 characters. */
   tag?: string;
+  /**
+   * More addresses for the client host on the public link (198.19.0.0/24), so that a test can
+   * play several sources at once, e.g. attackers next to an allowed user.
+   */
+  clientAddresses?: string[];
 }
 
 export async function createLab(options: LabOptions = {}): Promise<Lab> {
@@ -100,6 +105,10 @@ export async function createLab(options: LabOptions = {}): Promise<Lab> {
     // The client resolves through its own resolv.conf, never the host's (DESIGN §7 DNS trap).
     mkdirSync(`/etc/netns/${client}`, { recursive: true });
     writeFileSync(`/etc/netns/${client}/resolv.conf`, 'nameserver 127.0.0.53\n');
+    // The gateway resolves the names in CONNECT requests with the intranet DNS, as it would in
+    // a deployment; without this file it would ask the host's resolver.
+    mkdirSync(`/etc/netns/${gateway}`, { recursive: true });
+    writeFileSync(`/etc/netns/${gateway}/resolv.conf`, `nameserver ${LAB.dns}\n`);
 
     await ip([
       'link',
@@ -131,6 +140,8 @@ export async function createLab(options: LabOptions = {}): Promise<Lab> {
     for (const ns of [client, gateway, intranet])
       await nsRun(ns, ['ip', 'link', 'set', 'lo', 'up']);
     await nsRun(client, ['ip', 'addr', 'add', `${LAB.clientPublic}/24`, 'dev', `${p}cp`]);
+    for (const address of options.clientAddresses ?? [])
+      await nsRun(client, ['ip', 'addr', 'add', `${address}/24`, 'dev', `${p}cp`]);
     await nsRun(client, ['ip', 'link', 'set', `${p}cp`, 'up']);
     await nsRun(gateway, ['ip', 'addr', 'add', `${LAB.gatewayPublic}/24`, 'dev', `${p}gp`]);
     await nsRun(gateway, ['ip', 'addr', 'add', `${LAB.gatewayPrivate}/24`, 'dev', `${p}gi`]);

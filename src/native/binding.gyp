@@ -32,6 +32,22 @@
         ],
       ],
     },
+    {
+      # The privileged helper's only native code (SO_PEERCRED): a module of its own, so the
+      # helper never loads the client's data plane.
+      'target_name': 'passerelle_peer',
+      'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      'defines': ['NAPI_VERSION=8', 'NAPI_DISABLE_CPP_EXCEPTIONS', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
+      'conditions': [
+        [
+          'OS=="linux"',
+          {
+            'sources': ['addon/unix_peer_linux.cc'],
+            'cflags_cc': ['-Wall', '-Wextra', '-Wno-missing-field-initializers'],
+          },
+        ],
+      ],
+    },
   ],
   'conditions': [
     [
@@ -69,6 +85,7 @@
               'gateway/main.cc',
               'gateway/admission/bearer.cc',
               'gateway/admission/caps.cc',
+              'gateway/admission/front_door.cc',
               'gateway/admission/masque_path.cc',
               'gateway/admission/policy.cc',
               'gateway/admission/tables.cc',

@@ -16,6 +16,7 @@ export const Down = {
   apiResponse: 6,
   resolved: 7,
   shutdown: 8,
+  reserved: 9,
 } as const;
 
 export const Up = {
@@ -27,7 +28,13 @@ export const Up = {
   fatal: 106,
 } as const;
 
-export const EventKind = { flowOpen: 1, flowEnd: 2, counter: 3, sessionDropped: 4 } as const;
+export const EventKind = {
+  flowOpen: 1,
+  flowEnd: 2,
+  counter: 3,
+  sessionDropped: 4,
+  gauge: 5,
+} as const;
 
 /** The protocols' numbers on the wire (admission::Protocol). */
 export const PROTOCOL_NUMBERS = { tcp: 0, udp: 1, icmp: 2 } as const;
@@ -46,15 +53,20 @@ export const PROXY_ERRORS = [
   'connection_refused',
   'connection_terminated',
   'connection_timeout',
+  'connection_limit_reached',
   'dns_error',
   'proxy_internal_error',
   'http_request_error',
+  'http_request_denied',
 ] as const;
 
 export const COUNTER_FAMILIES = {
   1: 'malformed',
   2: 'refusedStreams',
-  3: 'refusedConnections',
+  3: 'connectionsRefused',
+  4: 'connectionsClosed',
+  5: 'requestsRefused',
+  6: 'requestsAbandoned',
 } as const;
 export type CounterFamily = (typeof COUNTER_FAMILIES)[keyof typeof COUNTER_FAMILIES];
 
@@ -63,14 +75,17 @@ export const LIMIT_ORDER = [
   'streamsPerSession',
   'sessionMemoryBytes',
   'maxRequestBodyBytes',
-  'connectionsTotal',
+  'connections',
   'connectionsPerSource',
+  'unauthenticatedConnections',
+  'unauthenticatedConnectionsPerSource',
   'handshakeTimeoutMs',
   'requestTimeoutMs',
   'unauthenticatedStreams',
+  'unauthenticatedBytesPerConnection',
   'unauthenticatedBytes',
-  'descriptorsTotal',
-  'descriptorsPerUser',
+  'flowsTotal',
+  'flowsPerUser',
   'tcpConnectTimeoutMs',
   'udpIdleTimeoutMs',
   'keepaliveIntervalMs',
@@ -78,6 +93,17 @@ export const LIMIT_ORDER = [
   'connectionWindowBytes',
 ] as const;
 export type DataPlaneLimits = Record<(typeof LIMIT_ORDER)[number], number>;
+
+/** An answer on the wire: status, headers (lower-case names), body. */
+export interface WireAnswer {
+  status: number;
+  headers: readonly (readonly [string, string])[];
+  body: Buffer;
+}
+
+/** The answers the data plane gives when a limit is met, in control::Canned's order. */
+export const CANNED_ORDER = ['payloadTooLarge', 'requestTimeout', 'tooManyRequests', 'busy'] as const;
+export type CannedAnswers = Record<(typeof CANNED_ORDER)[number], WireAnswer>;
 
 export interface DataPlaneConfig {
   listenHost: string;
@@ -88,6 +114,7 @@ export interface DataPlaneConfig {
   certificate: Buffer;
   key: Buffer;
   limits: DataPlaneLimits;
+  canned: CannedAnswers;
 }
 
 export interface WireRule {
@@ -102,8 +129,13 @@ export interface WireRule {
   protocols: number;
   coversIcmp: boolean;
   ports: readonly { from: number; to: number }[];
-  /** Reserved ranges inside the rule's prefix that it does not reach. */
-  excluded: readonly { network: number; mask: number }[];
+}
+
+/** A destination no broad allow reaches (src/gateway/reserved.ts). */
+export interface WireReservedBlock {
+  network: number;
+  mask: number;
+  kind: string;
 }
 
 export interface WireRuleSet {
@@ -270,6 +302,18 @@ export function encodeConfigure(config: DataPlaneConfig): Buffer {
     .bytes(config.certificate)
     .bytes(config.key);
   for (const name of LIMIT_ORDER) w.u32(Math.max(0, Math.min(0xffffffff, config.limits[name])));
+  for (const name of CANNED_ORDER) {
+    const answer = config.canned[name];
+    w.u16(answer.status).u16(answer.headers.length);
+    for (const [header, value] of answer.headers) w.str(header).str(value);
+    w.bytes(answer.body);
+  }
+  return w.finish();
+}
+
+export function encodeReserved(blocks: readonly WireReservedBlock[]): Buffer {
+  const w = new MessageWriter(Down.reserved).u32(blocks.length);
+  for (const block of blocks) w.u32(block.network).u32(block.mask).str(block.kind);
   return w.finish();
 }
 
@@ -287,8 +331,6 @@ export function encodeSubject(handle: number, set: WireRuleSet): Buffer {
       .u8(rule.coversIcmp ? 1 : 0)
       .u16(rule.ports.length);
     for (const range of rule.ports) w.u16(range.from).u16(range.to);
-    w.u16(rule.excluded.length);
-    for (const prefix of rule.excluded) w.u32(prefix.network).u32(prefix.mask);
   }
   return w.finish();
 }
@@ -317,13 +359,19 @@ export function encodeHandle(type: number, handle: number): Buffer {
 
 export function encodeApiResponse(
   request: bigint,
-  status: number,
-  headers: readonly (readonly [string, string])[],
-  body: Buffer,
+  answer: WireAnswer,
+  /** The request showed or created a session: its connection has logged in. */
+  authenticated: boolean,
 ): Buffer {
-  const w = new MessageWriter(Down.apiResponse).u64(request).u16(status).u16(headers.length);
-  for (const [name, value] of headers) w.str(name).str(value);
-  return w.bytes(body).finish();
+  const w = new MessageWriter(Down.apiResponse)
+    .u64(request)
+    .u16(answer.status)
+    .u16(answer.headers.length);
+  for (const [name, value] of answer.headers) w.str(name).str(value);
+  return w
+    .bytes(answer.body)
+    .u8(authenticated ? 1 : 0)
+    .finish();
 }
 
 export function encodeResolved(
@@ -377,17 +425,22 @@ export interface FlowEndEvent {
   policy: number | null;
   resource: string | null;
   destination: number;
+  /** Below 32 when a range was refused as a whole (a connect-ip scope). */
+  prefix: number;
   port: number | undefined;
   bytesUp: number;
   bytesDown: number;
   durationMs: number;
+  /** The kind of reserved destination a default deny refused. */
+  reserved: string | undefined;
 }
 
 export type DataPlaneEvent =
   | { kind: 'flowOpen'; session: number; protocol: WireProtocol }
   | ({ kind: 'flowEnd' } & FlowEndEvent)
   | { kind: 'counter'; family: CounterFamily; name: string; delta: number }
-  | { kind: 'sessionDropped'; session: number };
+  | { kind: 'sessionDropped'; session: number }
+  | { kind: 'gauge'; name: string; value: number };
 
 function protocolName(value: number): WireProtocol {
   const name = PROTOCOL_NAMES[value];
@@ -413,10 +466,12 @@ export function decodeEvents(r: MessageReader): DataPlaneEvent[] {
         const policy = r.i32();
         const resource = r.str();
         const destination = r.u32();
+        const prefix = r.u8();
         const port = r.u16();
         const bytesUp = Number(r.u64());
         const bytesDown = Number(r.u64());
         const durationMs = r.u32();
+        const reserved = r.str();
         if (verdict === undefined) throw new MalformedMessage('unknown verdict');
         events.push({
           kind: 'flowEnd',
@@ -428,10 +483,12 @@ export function decodeEvents(r: MessageReader): DataPlaneEvent[] {
           policy: policy < 0 ? null : policy,
           resource: resource === '' ? null : resource,
           destination,
+          prefix,
           port: protocol === 'icmp' ? undefined : port,
           bytesUp,
           bytesDown,
           durationMs,
+          reserved: reserved === '' ? undefined : reserved,
         });
         break;
       }
@@ -445,6 +502,9 @@ export function decodeEvents(r: MessageReader): DataPlaneEvent[] {
       }
       case EventKind.sessionDropped:
         events.push({ kind: 'sessionDropped', session: r.u32() });
+        break;
+      case EventKind.gauge:
+        events.push({ kind: 'gauge', name: r.str(), value: Number(r.u64()) });
         break;
       default:
         throw new MalformedMessage(`unknown event kind ${kind}`);

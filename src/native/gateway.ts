@@ -19,19 +19,25 @@ import {
   encodeApiResponse,
   encodeConfigure,
   encodeHandle,
+  encodeReserved,
   encodeResolved,
   encodeSessionAdd,
   encodeSubject,
   type ApiRequestMessage,
   type DataPlaneConfig,
   type DataPlaneEvent,
+  type WireAnswer,
+  type WireReservedBlock,
   type WireRuleSet,
 } from './gateway-wire.js';
 
 export type {
+  CannedAnswers,
   DataPlaneConfig,
   DataPlaneEvent,
   DataPlaneLimits,
+  WireAnswer,
+  WireReservedBlock,
   WireRuleSet,
 } from './gateway-wire.js';
 export type { ApiRequestMessage, FlowEndEvent, WireRule } from './gateway-wire.js';
@@ -233,13 +239,13 @@ export class DataPlane {
     this.#send(encodeHandle(Down.sessionDrop, handle));
   }
 
-  respond(
-    request: bigint,
-    status: number,
-    headers: readonly (readonly [string, string])[],
-    body: Buffer,
-  ): void {
-    this.#send(encodeApiResponse(request, status, headers, body));
+  respond(request: bigint, answer: WireAnswer, authenticated: boolean): void {
+    this.#send(encodeApiResponse(request, answer, authenticated));
+  }
+
+  /** Destinations no broad allow reaches (the gateway's own addresses change: sent again). */
+  putReserved(blocks: readonly WireReservedBlock[]): void {
+    this.#send(encodeReserved(blocks));
   }
 
   resolved(

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayLab, type GatewayLab } from '../lab/gateway-lab.js';
 import { startClient, type RunningClient } from '../lab/client-runner.js';
-import { LAB, waitFor } from '../lab/lab.js';
+import { LAB } from '../lab/lab.js';
 
 const TUN = 'passerelle0';
 
@@ -180,15 +180,7 @@ send(1, icmp[:2] + struct.pack('!H', checksum(icmp)) + icmp[4:])
 `;
     const sent = await sh(['python3', '-c', python]);
     expect(sent.stderr).toBe('');
-    const before = client.output().length;
-    client.child.kill('SIGUSR1');
-    await waitFor('a stats line', () => client.output().slice(before).includes('"kind":"stats"'));
-    const line = client
-      .output()
-      .slice(before)
-      .split('\n')
-      .find((l) => l.includes('"kind":"stats"')) as string;
-    const stats = JSON.parse(line) as { dropped: Record<string, number> };
+    const stats = await client.stats();
     expect(stats.dropped['ip-fragment']).toBeGreaterThanOrEqual(1);
     expect(stats.dropped['ip-unsupported-protocol']).toBeGreaterThanOrEqual(1);
     expect(stats.dropped['icmp-not-echo-request']).toBeGreaterThanOrEqual(1);

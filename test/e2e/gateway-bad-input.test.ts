@@ -275,7 +275,7 @@ describe('gateway bad input', () => {
     const wait = Math.max(...limited.map((x) => Number(x.retryAfter)));
     await new Promise((r) => setTimeout(r, wait * 1000 + 500));
     await expectStillServes();
-    // carol is still locked out, from any connection.
+    // carol is still locked out from this address, on any connection.
     const still = await probe('login', {
       body: { username: 'carol', password: USERS.carol.password },
     });

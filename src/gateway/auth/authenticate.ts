@@ -1,4 +1,4 @@
-import { verifyDummy, verifyPassword } from './password.js';
+import { verifyDummy, verifyPassword, type DeriveKey } from './password.js';
 import { verifyTotp, type TotpReplayGuard } from './totp.js';
 import type { User, UserDirectory } from './users.js';
 
@@ -35,7 +35,8 @@ export const TOTP_WINDOW = 1;
  * such a user is ignored. For a user with `totp`, an accepted code's time step is recorded in
  * `replayGuard`, and a step not newer than the last accepted one is refused (RFC 6238 §5.2).
  *
- * `now` is in milliseconds since the epoch.
+ * `now` is in milliseconds since the epoch. `derive` runs scrypt (the gateway's own workers,
+ * verifier.ts; libuv's thread pool when absent); whatever it throws is thrown from here.
  */
 export async function authenticate(
   dir: UserDirectory,
@@ -44,12 +45,13 @@ export async function authenticate(
   otp: string | undefined,
   now: number,
   replayGuard: TotpReplayGuard,
+  derive?: DeriveKey,
 ): Promise<AuthResult> {
   const user = dir.find(username);
   // No early return before the scrypt run: both branches cost one verification.
   const passwordOk = user
-    ? await verifyPassword(password, user.passwordHash)
-    : await verifyDummy(password, dir.dummyHash);
+    ? await verifyPassword(password, user.passwordHash, derive)
+    : await verifyDummy(password, dir.dummyHash, derive);
   if (!user || !passwordOk) return { ok: false, reason: 'invalid-credentials' };
 
   if (user.totpSecret === undefined) return { ok: true, user };

@@ -24,7 +24,9 @@
  * typed on systems that compose accents differently (macOS input gives NFD) still matches.
  *
  * The asynchronous `crypto.scrypt` runs in libuv's thread pool, so the event loop keeps
- * serving tunnels while a login is being checked.
+ * serving tunnels while a login is being checked. The gateway passes its own `DeriveKey`
+ * instead (verifier.ts): worker threads of their own, so that a flood of logins cannot
+ * occupy the pool that name resolution (`dns.lookup`) and file I/O need.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
@@ -129,25 +131,31 @@ export function isPasswordHash(encoded: unknown): boolean {
   }
 }
 
-function scryptAsync(
+/** Derives a key from an already NFC-normalised password. */
+export type DeriveKey = (
   password: string,
   salt: Buffer,
   keyLength: number,
   params: ScryptParams,
-): Promise<Buffer> {
-  const options: ScryptOptions = {
+) => Promise<Buffer>;
+
+export function scryptOptions(params: ScryptParams): ScryptOptions {
+  return {
     N: params.N,
     r: params.r,
     p: params.p,
     maxmem: 2 * 128 * params.N * params.r * params.p,
   };
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, keyLength, options, (err, key) => {
+}
+
+/** scrypt in libuv's thread pool. */
+const scryptAsync: DeriveKey = (password, salt, keyLength, params) =>
+  new Promise((resolve, reject) => {
+    scrypt(password, salt, keyLength, scryptOptions(params), (err, key) => {
       if (err) reject(err);
       else resolve(key);
     });
   });
-}
 
 /** Format the stored form of a hash. */
 export function formatPasswordHash(params: ScryptParams, salt: Buffer, hash: Buffer): string {
@@ -160,7 +168,7 @@ export async function hashPassword(password: string): Promise<string> {
     throw new Error('password must be a non-empty string');
   }
   const salt = randomBytes(SALT_BYTES);
-  const hash = await scryptAsync(password, salt, KEY_BYTES, SCRYPT_DEFAULTS);
+  const hash = await scryptAsync(password.normalize('NFC'), salt, KEY_BYTES, SCRYPT_DEFAULTS);
   return formatPasswordHash(SCRYPT_DEFAULTS, salt, hash);
 }
 
@@ -168,12 +176,16 @@ export async function hashPassword(password: string): Promise<string> {
  * Check `password` against a stored hash, comparing in constant time. Throws (with a clear
  * message) when `encoded` is malformed: that is a configuration problem, not a wrong password.
  */
-export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
+export async function verifyPassword(
+  password: string,
+  encoded: string,
+  derive: DeriveKey = scryptAsync,
+): Promise<boolean> {
   const parsed = parsePasswordHash(encoded);
   // A non-string (a bug upstream) still costs one scrypt run and never matches.
   const valid = typeof password === 'string';
-  const candidate = await scryptAsync(
-    valid ? password : '',
+  const candidate = await derive(
+    valid ? password.normalize('NFC') : '',
     parsed.salt,
     parsed.hash.length,
     parsed.params,
@@ -204,8 +216,12 @@ export const DUMMY_HASH: string = makeDummyHash();
  * the same answer. Pass a dummy hash with the same parameters as the real hashes (see
  * `UserDirectory.dummyHash`) so the cost matches even when those differ from the defaults.
  */
-export async function verifyDummy(password: string, dummy: string = DUMMY_HASH): Promise<false> {
+export async function verifyDummy(
+  password: string,
+  dummy: string = DUMMY_HASH,
+  derive?: DeriveKey,
+): Promise<false> {
   // The result is ignored: whatever the comparison says, the answer is "no".
-  await verifyPassword(password, dummy);
+  await verifyPassword(password, dummy, derive);
   return false;
 }

@@ -15,12 +15,14 @@
  * her; two entries differing only in case are refused. Policies see the name as written in
  * the file (`User.name`).
  */
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../config/errors.js';
 import { makeDummyHash, parsePasswordHash, type ScryptParams } from './password.js';
 import { base32Decode } from './totp.js';
+import { canonicalUserName } from './user-name.js';
 
 export interface User {
   /** The name as written in the users file. */
@@ -36,8 +38,19 @@ export interface User {
 export const MIN_TOTP_SECRET_BYTES = 16;
 const MAX_NAME_LENGTH = 128;
 
-function nameKey(name: string): string {
-  return name.normalize('NFC').toLowerCase();
+const nameKey = canonicalUserName;
+
+/**
+ * A digest of what proves the user's identity (password hash and one-time-code secret). A
+ * session remembers the stamp it was issued under; when the users file changes either, the
+ * stamp changes and the session ends at reload.
+ */
+export function credentialStamp(user: User): string {
+  return createHash('sha256')
+    .update(user.passwordHash)
+    .update('\0')
+    .update(user.totpSecret ?? Buffer.alloc(0))
+    .digest('base64url');
 }
 
 /** A loaded, validated users file. */

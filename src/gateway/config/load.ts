@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { loadUsers, type UserDirectory } from '../auth/users.js';
+import { resolveFrontLimits, type FrontLimits } from '../front/limits.js';
 import { ConfigError } from './errors.js';
 import { validateConfig, type GatewayConfigFile } from './schema.js';
 
@@ -16,6 +17,8 @@ export interface LoadedConfig {
   usersPath: string;
   tls: { cert: Buffer; key: Buffer; fingerprint256: string };
   auditPath: string | undefined;
+  /** The front door's limits sized for this machine (limits.ts). */
+  front: FrontLimits;
 }
 
 async function readText(
@@ -61,7 +64,7 @@ export async function loadConfig(configPath: string): Promise<LoadedConfig> {
   const file = validated.config;
 
   const base = dirname(path);
-  const problems: string[] = [];
+  const { limits: front, problems } = resolveFrontLimits(file);
   const certPath = resolve(base, file.tls.cert);
   const keyPath = resolve(base, file.tls.key);
   const cert = await readText(certPath, 'tls.cert', problems);
@@ -100,5 +103,6 @@ export async function loadConfig(configPath: string): Promise<LoadedConfig> {
     usersPath,
     tls: { cert, key, fingerprint256 },
     auditPath: file.audit ? resolve(base, file.audit) : undefined,
+    front,
   };
 }

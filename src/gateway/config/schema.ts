@@ -50,6 +50,36 @@ const portSpec = z.union([z.number(), z.string()]).transform((spec, ctx) => {
 
 const seconds = z.number().int().positive();
 
+/**
+ * `limits:` defaults. `connections`, `unauthenticatedConnections` and `loginVerifications` have
+ * none here: absent, they are sized at start from the process's descriptor limit and the CPU
+ * count (src/gateway/front/limits.ts).
+ */
+const LIMIT_DEFAULTS = {
+  streamsPerSession: 10_000,
+  sessionMemoryMiB: 256,
+  loginsPerMinutePerIp: 30,
+  failuresBeforeLockout: 5,
+  userFailuresPerHour: 50,
+  loginRefusalSummarySeconds: 60,
+  maxRequestBodyBytes: 16_384,
+  flowsPerUser: 2_000,
+  connectionsPerSource: 256,
+  unauthenticatedConnectionsPerSource: 32,
+  unauthenticatedStreams: 4,
+  unauthenticatedBytesPerConnection: 32_768,
+  unauthenticatedBytes: 16 * 1024 * 1024,
+  loginQueue: 8,
+};
+
+const TIMEOUT_DEFAULTS = {
+  tcpConnectSeconds: 10,
+  udpIdleSeconds: 60,
+  keepaliveSeconds: 10,
+  handshakeSeconds: 10,
+  requestSeconds: 10,
+};
+
 const resourceSchema = z
   .object({
     name: z
@@ -122,28 +152,83 @@ export const gatewayConfigSchema = z
       .default({ lifetimeSeconds: 12 * 3600, perUser: 5 }),
     timeouts: z
       .object({
-        tcpConnectSeconds: seconds.default(10),
-        udpIdleSeconds: seconds.default(60),
-        keepaliveSeconds: seconds.default(10),
+        tcpConnectSeconds: seconds.default(TIMEOUT_DEFAULTS.tcpConnectSeconds),
+        udpIdleSeconds: seconds.default(TIMEOUT_DEFAULTS.udpIdleSeconds),
+        keepaliveSeconds: seconds.default(TIMEOUT_DEFAULTS.keepaliveSeconds),
+        /** From the TCP connection to the end of the TLS handshake. */
+        // At most 60: Node's own handshake timeout (120 s) must never be the one that fires.
+        handshakeSeconds: seconds.max(60).default(TIMEOUT_DEFAULTS.handshakeSeconds),
+        /** For an API request to arrive whole, and for a connection before login to send one. */
+        requestSeconds: seconds.max(120).default(TIMEOUT_DEFAULTS.requestSeconds),
       })
       .strict()
-      .default({ tcpConnectSeconds: 10, udpIdleSeconds: 60, keepaliveSeconds: 10 }),
+      .default(TIMEOUT_DEFAULTS),
     limits: z
       .object({
         streamsPerSession: z.number().int().min(1).max(100_000).default(10_000),
         sessionMemoryMiB: z.number().int().min(8).max(4096).default(256),
         loginsPerMinutePerIp: z.number().int().min(1).default(30),
+        /** Failures of one user name from one source address before that pair is locked out. */
         failuresBeforeLockout: z.number().int().min(1).default(5),
+        /** Failures of one user name from all sources per hour before the name is under attack. */
+        userFailuresPerHour: z.number().int().min(1).default(50),
+        /** Refused logins are written to the audit log as one line per source and interval. */
+        loginRefusalSummarySeconds: z.number().int().min(1).max(3600).default(60),
         maxRequestBodyBytes: z.number().int().min(256).max(1_048_576).default(16_384),
+        /** Target sockets (TCP, UDP, ICMP) one user's flows may hold, all sessions together. */
+        flowsPerUser: z.number().int().min(1).default(LIMIT_DEFAULTS.flowsPerUser),
+        /** Target sockets all flows together may hold; absent = sized from the descriptor limit. */
+        flowsTotal: z.number().int().min(1).optional(),
+        /** Client connections at once, overall. Default: a quarter of the descriptor budget. */
+        connections: z.number().int().min(1).optional(),
+        connectionsPerSource: z.number().int().min(1).default(LIMIT_DEFAULTS.connectionsPerSource),
+        /** Connections before login, overall. Default: half of `connections`. */
+        unauthenticatedConnections: z.number().int().min(1).optional(),
+        unauthenticatedConnectionsPerSource: z
+          .number()
+          .int()
+          .min(1)
+          .default(LIMIT_DEFAULTS.unauthenticatedConnectionsPerSource),
+        unauthenticatedStreams: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(LIMIT_DEFAULTS.unauthenticatedStreams),
+        unauthenticatedBytesPerConnection: z
+          .number()
+          .int()
+          .min(256)
+          .default(LIMIT_DEFAULTS.unauthenticatedBytesPerConnection),
+        unauthenticatedBytes: z
+          .number()
+          .int()
+          .min(256)
+          .default(LIMIT_DEFAULTS.unauthenticatedBytes),
+        /** Password verifications running at once. Default: half the CPUs, at least 1. */
+        loginVerifications: z.number().int().min(1).max(64).optional(),
+        loginQueue: z.number().int().min(0).max(10_000).default(LIMIT_DEFAULTS.loginQueue),
       })
       .strict()
-      .default({
-        streamsPerSession: 10_000,
-        sessionMemoryMiB: 256,
-        loginsPerMinutePerIp: 30,
-        failuresBeforeLockout: 5,
-        maxRequestBodyBytes: 16_384,
-      }),
+      .superRefine((limits, ctx) => {
+        const atLeast = (key: keyof typeof limits, other: keyof typeof limits) => {
+          const value = limits[key];
+          const floor = limits[other];
+          if (typeof value === 'number' && typeof floor === 'number' && value < floor)
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: `${value} is less than ${other} (${floor})`,
+            });
+        };
+        // A login's body must fit in what one connection may buffer, and that in the total;
+        // a cap on connections before login is part of the cap on all connections.
+        atLeast('unauthenticatedBytesPerConnection', 'maxRequestBodyBytes');
+        atLeast('unauthenticatedBytes', 'unauthenticatedBytesPerConnection');
+        atLeast('connections', 'unauthenticatedConnections');
+        atLeast('connectionsPerSource', 'unauthenticatedConnectionsPerSource');
+      })
+      .default(LIMIT_DEFAULTS),
     /** The native data plane (docs/gateway-dataplane.md). */
     dataPlane: z
       .object({

@@ -6,10 +6,15 @@ import {
   type ApiError,
   type SessionConfig,
 } from '../../shared/protocol/session.js';
+import { proxyStatus } from '../../shared/protocol/proxy-status.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { LoginRateLimiter } from '../auth/rate-limit.js';
 import type { TotpReplayGuard } from '../auth/totp.js';
+import { VerifierBusyError, type PasswordVerifier } from '../auth/verifier.js';
+import { auditName } from '../audit.js';
+import { credentialStamp } from '../auth/users.js';
 import type { GatewayContext } from '../context.js';
+import type { LoginRefusalLog } from '../login-refusals.js';
 import { PoolExhaustedError } from '../pool.js';
 import type { Session } from '../sessions.js';
 
@@ -26,11 +31,15 @@ export interface ApiResponse {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** The request showed a valid session or created one: its connection has logged in. */
+  authenticated?: boolean;
 }
 
 export interface ApiDeps {
   limiter: LoginRateLimiter;
   replayGuard: TotpReplayGuard;
+  verifier: PasswordVerifier;
+  refusals: LoginRefusalLog;
 }
 
 function error(
@@ -41,6 +50,34 @@ function error(
 ): ApiResponse {
   return { status, body: { error: code, message, ...extra } satisfies ApiError };
 }
+
+/** A refusal for a limit of the gateway, with when to come back and an RFC 9209 status. */
+function overLimit(status: 429 | 503, code: string, message: string): ApiResponse {
+  return {
+    ...error(status, code, message),
+    headers: {
+      'retry-after': '1',
+      'proxy-status': proxyStatus('http_request_denied', message),
+    },
+  };
+}
+
+export const PAYLOAD_TOO_LARGE = error(413, 'payload_too_large', 'request body too large');
+export const REQUEST_TIMEOUT = error(
+  408,
+  'request_timeout',
+  'the request did not arrive whole in time',
+);
+
+/** The answer when a request's body would take more than may be held before login. */
+export function bytesRefusal(limit: BytesRefusal): ApiResponse {
+  return limit === 'unauthenticated-bytes'
+    ? overLimit(503, 'busy', 'the gateway holds too many unfinished logins; try again')
+    : overLimit(429, 'too_many_requests', 'too many unfinished requests on this connection');
+}
+
+/** Which cap on bytes held before login a request's body would pass. */
+export type BytesRefusal = 'unauthenticated-bytes-per-connection' | 'unauthenticated-bytes';
 
 export function sessionConfig(
   ctx: GatewayContext,
@@ -90,13 +127,8 @@ async function login(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promi
   const now = Date.now();
   const gate = deps.limiter.check(req.sourceIp, username, now);
   if (!gate.allowed) {
-    ctx.metrics.logins.inc({ result: 'rate-limited' });
-    ctx.audit.write({
-      event: 'login',
-      user: username,
-      sourceIp: req.sourceIp,
-      result: 'rate-limited',
-    });
+    ctx.metrics.logins.inc({ result: gate.reason });
+    deps.refusals.record(req.sourceIp, username, gate.reason, now);
     return {
       ...error(
         429,
@@ -106,30 +138,50 @@ async function login(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promi
       headers: { 'retry-after': String(gate.retryAfterSeconds) },
     };
   }
-  const outcome = await authenticate(
-    ctx.settings.users,
-    username,
-    password,
-    otp,
-    now,
-    deps.replayGuard,
-  );
+  let outcome;
+  try {
+    outcome = await authenticate(
+      ctx.settings.users,
+      username,
+      password,
+      otp,
+      now,
+      deps.replayGuard,
+      deps.verifier.derive,
+    );
+  } catch (err) {
+    if (!(err instanceof VerifierBusyError)) throw err;
+    // Not a failed guess: neither the limiter nor the audit log counts it.
+    ctx.metrics.logins.inc({ result: 'busy' });
+    return overLimit(503, 'busy', 'too many logins are being checked; try again in a second');
+  }
   if (!outcome.ok) {
     // otp-required is only reported after the password was right; a wrong code is reported
     // exactly like a wrong password, so nothing tells which part was wrong.
-    if (outcome.reason !== 'otp-required') deps.limiter.recordFailure(req.sourceIp, username, now);
+    const next =
+      outcome.reason === 'otp-required'
+        ? undefined
+        : deps.limiter.recordFailure(req.sourceIp, username, now);
     ctx.metrics.logins.inc({ result: 'failure' });
     ctx.metrics.loginFailures.inc({ reason: outcome.reason });
     ctx.audit.write({
       event: 'login',
-      user: username,
+      user: auditName(username),
       sourceIp: req.sourceIp,
       result: 'failure',
       reason: outcome.reason,
+      ...(next && !next.allowed ? { lockedOutSeconds: next.retryAfterSeconds } : {}),
     });
     if (outcome.reason === 'otp-required') {
       return error(401, 'otp_required', 'a one-time code is required', { otpRequired: true });
     }
+    return error(401, 'invalid_credentials', 'wrong user name, password or one-time code');
+  }
+  // A reload while the password was checked may have removed the user or changed what proves
+  // her identity; the sessions it ended must not come back through a login already under way.
+  const stamp = credentialStamp(outcome.user);
+  const current = ctx.settings.users.find(outcome.user.name);
+  if (!current || credentialStamp(current) !== stamp) {
     return error(401, 'invalid_credentials', 'wrong user name, password or one-time code');
   }
   deps.limiter.recordSuccess(req.sourceIp, username, now);
@@ -139,6 +191,7 @@ async function login(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promi
       outcome.user.groups,
       req.sourceIp,
       now,
+      stamp,
     );
     ctx.metrics.logins.inc({ result: 'success' });
     ctx.metrics.sessions.set(ctx.sessions.size);
@@ -152,6 +205,7 @@ async function login(ctx: GatewayContext, deps: ApiDeps, req: ApiRequest): Promi
     });
     return {
       status: 201,
+      authenticated: true,
       body: {
         token,
         expiresAt: new Date(session.expiresAt).toISOString(),

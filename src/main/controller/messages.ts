@@ -51,6 +51,8 @@ const en: MainMessages = {
       `${gw} cannot be reached. Check your internet connection and the gateway address.`,
     'no-privileges': () =>
       'Passerelle lacks the permission to create its network device. Reinstall the app or ask your administrator.',
+    'helper-missing': () =>
+      'The Passerelle network service is not running. Install the Passerelle .deb package (an AppImage cannot install the service), or ask your administrator.',
     'rate-limited': () => 'Too many attempts. Wait a few minutes, then try again.',
     protocol: (gw) =>
       `${gw} answered something Passerelle does not understand. Ask your administrator.`,
@@ -95,6 +97,8 @@ const fr: MainMessages = {
       `${gw} est injoignable. Vérifiez votre connexion à Internet et l’adresse de la passerelle.`,
     'no-privileges': () =>
       'Passerelle n’a pas le droit de créer son interface réseau. Réinstallez l’application ou contactez votre administrateur.',
+    'helper-missing': () =>
+      'Le service réseau de Passerelle ne fonctionne pas. Installez le paquet .deb de Passerelle (une AppImage ne peut pas installer ce service) ou contactez votre administrateur.',
     'rate-limited': () => 'Trop de tentatives. Patientez quelques minutes puis réessayez.',
     protocol: (gw) =>
       `${gw} a répondu quelque chose que Passerelle ne comprend pas. Contactez votre administrateur.`,

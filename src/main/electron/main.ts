@@ -14,7 +14,7 @@ import {
 } from '../controller/autostart.js';
 import { AppController } from '../controller/controller.js';
 import { KeytarCredentialStore } from '../controller/keychain.js';
-import { rootRefusal } from '../controller/privilege.js';
+import { devToolsAllowed, rootRefusal } from '../controller/privilege.js';
 import { SettingsStore } from '../controller/settings.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { loadEngine } from './engine-loader.js';
@@ -23,7 +23,7 @@ import { showDesktopNotification } from './notifications.js';
 import { AppTray } from './tray.js';
 import { createMainWindow, hardenSession, lockDownWebContents } from './window.js';
 
-const refusal = rootRefusal(process.getuid?.(), process.argv, process.env);
+const refusal = rootRefusal(process.getuid?.(), process.argv, process.env, app.isPackaged);
 if (refusal) {
   console.error(refusal);
   dialog.showErrorBox('Passerelle', refusal);
@@ -41,7 +41,7 @@ function main(): void {
   let tray: AppTray | null = null;
   let controller: AppController | null = null;
   let quitting = false;
-  const devTools = process.argv.includes('--dev-tools');
+  const devTools = devToolsAllowed(process.argv, app.isPackaged);
 
   const showWindow = () => {
     if (!window || window.isDestroyed()) window = openWindow(true);

@@ -2,7 +2,7 @@
 // session configuration, runs the packet loop, keeps the connection alive, reconnects after
 // a loss, and undoes every change on disconnect.
 import { EventEmitter } from 'node:events';
-import { openTun, type TunDevice } from '../../native/index.js';
+import type { TunDevice } from '../../native/index.js';
 import { isIPv4, parseIPv4 } from '../../shared/net/ipv4.js';
 import type { AllowedResource, SessionConfig } from '../../shared/protocol/session.js';
 import { DEFAULT_MTU, planAddresses } from './address-plan.js';
@@ -15,12 +15,12 @@ import {
 } from './gateway/session-client.js';
 import { parsePin, type Trust } from './gateway/tls-trust.js';
 import {
-  DEFAULT_STATE_DIR,
-  NetworkSetup,
-  checkPrivileges,
-  recoverStale,
-  type AppliedSetup,
-} from './netconfig/index.js';
+  AccessError,
+  automaticAccess,
+  type SystemAccess,
+  type SystemSession,
+} from './access/index.js';
+import { DEFAULT_STATE_DIR, type AppliedSetup } from './netconfig/index.js';
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineCounters } from './stack/counters.js';
@@ -37,7 +37,25 @@ export interface EngineOptions {
   mtu?: number;
   /** Seconds between keepalive PINGs; the gateway is declared dead after 1.5 intervals + 2 s. */
   keepaliveSeconds?: number;
+  /**
+   * How the TUN and the network set-up are obtained: directly with CAP_NET_ADMIN, or through
+   * the privileged helper service (src/helper/). By default, whichever this process can use.
+   */
+  access?: SystemAccess;
 }
+
+/** A connect() under way, which disconnect() can cancel. */
+interface ConnectAttempt {
+  cancelled: boolean;
+  /** Set once logged in; until then cancelling closes the connection, so a login cannot hang. */
+  loggedIn: boolean;
+  client: SessionClient | undefined;
+  /** Settles when connect() has returned, cancelled or not, with every change undone if so. */
+  settled: Promise<void>;
+}
+
+/** Thrown inside connect() when disconnect() cancelled it. */
+class ConnectCancelled extends Error {}
 
 interface Running {
   endpoint: GatewayEndpoint;
@@ -49,6 +67,7 @@ interface Running {
   config: SessionConfig;
   tun: TunDevice;
   network: AppliedSetup;
+  system: SystemSession;
   tcp: TcpTerminator;
   udp: UdpFlows;
   icmp: IcmpRelay;
@@ -58,6 +77,12 @@ interface Running {
 }
 
 const MAX_BACKOFF_MS = 15_000;
+/**
+ * Disconnect restores routes and DNS first, then logs out, waiting at most this long: a
+ * gateway that does not answer must neither keep the host's network pointing into a dead
+ * tunnel nor hold the exit.
+ */
+const LOGOUT_TIMEOUT_MS = 2000;
 /** At most one session renewal (a login after a 407) in this long. */
 const RENEW_MIN_INTERVAL_MS = 2000;
 /** How often resolv.conf is checked for another program's rewrite. */
@@ -88,6 +113,12 @@ export class TunnelEngine implements Engine {
   private lastRenewal = 0;
   /** A resolv.conf check is under way (see watchDns). */
   private checkingDns = false;
+  private attempt: ConnectAttempt | undefined;
+  private disconnecting: Promise<void> | undefined;
+  /** Whether the disconnect under way still logs out (see disconnect). */
+  private logoutOnStop = true;
+  /** Ends the wait for the logout of the disconnect under way. */
+  private skipLogout: (() => void) | undefined;
 
   constructor(private readonly engineOptions: EngineOptions = {}) {}
 
@@ -128,22 +159,44 @@ export class TunnelEngine implements Engine {
     this.events.emit('log', { level, message, time: Date.now() });
   }
 
-  async connect(options: ConnectOptions): Promise<void> {
-    if (this.running || this.current.kind === 'connecting')
-      throw new Error('already connected or connecting');
+  /**
+   * Logs in, sets up the tunnel and resolves once connected. A disconnect() meanwhile cancels
+   * it: what was set up is undone, the state ends 'disconnected', and this resolves.
+   */
+  connect(options: ConnectOptions): Promise<void> {
+    if (this.running || this.attempt || this.disconnecting)
+      return Promise.reject(new Error('already connected or connecting'));
+    const attempt: ConnectAttempt = {
+      cancelled: false,
+      loggedIn: false,
+      client: undefined,
+      settled: Promise.resolve(),
+    };
+    this.attempt = attempt;
+    const done = this.establish(options, attempt).finally(() => {
+      if (this.attempt === attempt) this.attempt = undefined;
+    });
+    attempt.settled = done.catch(() => undefined);
+    return done;
+  }
+
+  private async establish(options: ConnectOptions, attempt: ConnectAttempt): Promise<void> {
     this.stopping = false;
     const gateway = options.gatewayUrl;
     this.setState({ kind: 'connecting', gateway });
     let client: SessionClient | undefined;
     let tun: TunDevice | undefined;
     let network: AppliedSetup | undefined;
+    let tcp: TcpTerminator | undefined;
+    let system: SystemSession | undefined;
+    const checkCancelled = () => {
+      if (attempt.cancelled) throw new ConnectCancelled('cancelled by disconnect');
+    };
     try {
-      const privileges = await checkPrivileges();
-      if (!privileges.ok)
-        throw new GatewayError(
-          'no-privileges',
-          `${privileges.message}: the tunnel needs CAP_NET_ADMIN`,
-        );
+      const access =
+        this.engineOptions.access ??
+        automaticAccess({ stateDir: this.engineOptions.stateDir ?? defaultStateDir() });
+      system = await access.begin((level, message) => this.log(level, message));
       const endpoint = parseGatewayUrl(gateway);
       const trust: Trust = options.pin
         ? { kind: 'pin', sha256: parsePin(options.pin) }
@@ -151,20 +204,21 @@ export class TunnelEngine implements Engine {
           ? { kind: 'ca', pem: options.ca }
           : { kind: 'system' };
       const gatewayIp = await resolveGateway(endpoint.host);
+      checkCancelled();
       client = new SessionClient({ endpoint, trust, address: gatewayIp });
+      attempt.client = client;
       await client.open();
+      checkCancelled();
       const login = await client.login(options.username, options.password, options.otp);
+      attempt.loggedIn = true;
+      checkCancelled();
       const config = login.config;
 
       const tunName = options.tunName ?? 'passerelle0';
-      const stateDir = this.engineOptions.stateDir ?? defaultStateDir();
-      // A previous engine killed without cleaning up leaves its routes: revert them first.
-      const recovery = await recoverStale(stateDir);
-      for (const error of recovery.errors)
-        this.log('warn', `recovering a previous session: ${error.message}`);
-      tun = openTun({ name: tunName, batch: 128 });
+      checkCancelled();
+      tun = await system.openTun(tunName, 128);
       const plan = planAddresses(config);
-      network = await new NetworkSetup({ stateDir, log: (m) => this.log('info', m) }).apply({
+      network = await system.applyNetwork({
         tunName: tun.name,
         ...plan,
         mtu: this.engineOptions.mtu ?? DEFAULT_MTU,
@@ -177,19 +231,21 @@ export class TunnelEngine implements Engine {
       this.counters = new EngineCounters();
       const writer = new TunWriter(tun, this.counters);
       const live = () => this.running?.client ?? (client as SessionClient);
-      const tcp = new TcpTerminator({
+      checkCancelled();
+      tcp = new TcpTerminator({
         address: parseIPv4(plan.address),
         spareAddress: parseIPv4(plan.spareAddress),
         sink: writer,
         counters: this.counters,
-        open: async (host, port) => {
+        open: async (host, port, signal) => {
           // The application's SYN is held meanwhile: a renewed session serves this very flow.
-          const answer = await live().connectTcp(host, port);
+          const answer = await live().connectTcp(host, port, signal);
           if (answer.ok || answer.status !== 407 || !(await this.renewSession())) return answer;
-          return live().connectTcp(host, port);
+          return live().connectTcp(host, port, signal);
         },
       });
       await tcp.listen();
+      checkCancelled();
       const udp = new UdpFlows(
         writer,
         this.counters,
@@ -222,6 +278,7 @@ export class TunnelEngine implements Engine {
         config,
         tun,
         network,
+        system,
         tcp,
         udp,
         icmp,
@@ -239,12 +296,23 @@ export class TunnelEngine implements Engine {
         `connected to ${gateway} as ${options.username}${config.intranetIp ? `, intranet IP ${config.intranetIp}` : ''}`,
       );
     } catch (err) {
+      tcp?.close();
       await network?.undo().catch((e: Error) => this.log('error', `undo failed: ${e.message}`));
       tun?.close();
-      await client?.logout().catch(() => undefined);
+      system?.end();
+      if (client) await this.logOut(client);
       client?.close();
+      if (attempt.cancelled) {
+        // A failure caused by the cancellation (the login's connection closed) is no error.
+        this.setState({ kind: 'disconnected' });
+        return;
+      }
       const error =
-        err instanceof GatewayError ? err : new GatewayError(classify(err), (err as Error).message);
+        err instanceof GatewayError
+          ? err
+          : err instanceof AccessError
+            ? new GatewayError(err.reason, err.message)
+            : new GatewayError(classify(err), (err as Error).message);
       this.setState({
         kind: 'error',
         gateway,
@@ -439,13 +507,41 @@ export class TunnelEngine implements Engine {
     }
   }
 
-  async disconnect(): Promise<void> {
+  /**
+   * Undoes everything: flows, routes and DNS, the TUN, then logs out (bounded, see
+   * LOGOUT_TIMEOUT_MS); a connect() under way is cancelled. Called again while it runs (a
+   * second Ctrl-C), it returns the same promise, and `{ logout: false }` skips the logout:
+   * the host's network is restored whatever the number of calls.
+   */
+  disconnect(options: { logout?: boolean } = {}): Promise<void> {
+    if (options.logout === false) {
+      this.logoutOnStop = false;
+      this.skipLogout?.();
+    }
+    if (this.disconnecting) return this.disconnecting;
+    const done = this.stop().finally(() => {
+      this.disconnecting = undefined;
+      this.logoutOnStop = true;
+    });
+    this.disconnecting = done;
+    return done;
+  }
+
+  private async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.reconnectTimer);
+    const attempt = this.attempt;
+    if (attempt) {
+      attempt.cancelled = true;
+      // A login may wait on a gateway that does not answer: closing its connection ends it.
+      if (!attempt.loggedIn) attempt.client?.close();
+      await attempt.settled;
+    }
     const running = this.running;
     this.running = undefined;
     if (!running) {
-      if (this.current.kind !== 'error') this.setState({ kind: 'disconnected' });
+      if (this.current.kind !== 'error' && this.current.kind !== 'disconnected')
+        this.setState({ kind: 'disconnected' });
       return;
     }
     clearInterval(running.statsTimer);
@@ -453,15 +549,32 @@ export class TunnelEngine implements Engine {
     running.tcp.close();
     running.udp.closeAll();
     running.icmp.close();
-    await running.client.logout().catch(() => undefined);
-    running.client.close();
+    // The host's network first: it must not depend on the gateway answering the logout.
     try {
       await running.network.undo();
     } catch (err) {
       this.log('error', `could not undo every network change: ${(err as Error).message}`);
     }
     running.tun.close();
+    running.system.end();
+    await this.logOut(running.client);
+    running.client.close();
     this.setState({ kind: 'disconnected' });
+  }
+
+  /** Logs out, waiting at most LOGOUT_TIMEOUT_MS, or not at all once told to skip it. */
+  private async logOut(client: SessionClient): Promise<void> {
+    if (!this.logoutOnStop) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      client.logout().catch(() => undefined),
+      new Promise<void>((resolve) => {
+        this.skipLogout = resolve;
+        timer = setTimeout(resolve, LOGOUT_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    this.skipLogout = undefined;
   }
 }
 

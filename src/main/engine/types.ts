@@ -22,6 +22,8 @@ export type EngineErrorReason =
   | 'untrusted-certificate'
   | 'gateway-unreachable'
   | 'no-privileges'
+  /** No privileged helper service to ask (e.g. an AppImage, which cannot install it). */
+  | 'helper-missing'
   | 'rate-limited'
   | 'protocol'
   | 'internal';
@@ -67,7 +69,11 @@ export interface EngineEvents {
 
 export interface Engine {
   connect(options: ConnectOptions): Promise<void>;
-  disconnect(): Promise<void>;
+  /**
+   * Undoes everything (routes and DNS first, then a bounded logout). Called again while it
+   * runs, it returns the same promise; `{ logout: false }` skips the logout.
+   */
+  disconnect(options?: { logout?: boolean }): Promise<void>;
   state(): EngineState;
   stats(): EngineStats;
   resources(): AllowedResource[];

@@ -169,11 +169,8 @@ int main(int argc, char** argv) {
   }
 
   SharedState shared;
-  shared.connections.SetLimits(settings->get(control::Limit::kConnectionsTotal),
-                               settings->get(control::Limit::kConnectionsPerSource));
-  shared.descriptors.SetLimits(
-      static_cast<int32_t>(settings->get(control::Limit::kDescriptorsTotal)),
-      static_cast<int32_t>(settings->get(control::Limit::kDescriptorsPerUser)));
+  shared.descriptors.SetLimits(static_cast<int32_t>(settings->get(control::Limit::kFlowsTotal)),
+                               static_cast<int32_t>(settings->get(control::Limit::kFlowsPerUser)));
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<Worker*> raw;
   for (size_t i = 0; i < threads; i++) {
@@ -181,6 +178,7 @@ int main(int argc, char** argv) {
                                                std::move(icmp[i]), &shared, &control));
     raw.push_back(workers.back().get());
   }
+  shared.workers = raw;
   for (auto& worker : workers) worker->Start(settings);
   if (!InstallSeccomp(SeccompModeFromEnvironment(), &error)) {
     control.WriteNow(Fatal(error));

@@ -45,6 +45,8 @@ const en = {
       'The gateway cannot be reached. Check its address and your internet connection, then try again.',
     'no-privileges':
       'Passerelle is not allowed to create its network device. Reinstall the app, or ask your administrator.',
+    'helper-missing':
+      'The Passerelle network service is not running, so Passerelle cannot create its network device. Install the Passerelle .deb package (an AppImage cannot install the service), or ask your administrator to start passerelle-helper.',
     'rate-limited': 'Too many attempts. Wait a few minutes, then try again.',
     protocol:
       'The gateway answered something Passerelle does not understand. Ask your administrator.',
@@ -197,6 +199,8 @@ const fr: Messages = {
       'La passerelle est injoignable. Vérifiez son adresse et votre connexion à Internet, puis réessayez.',
     'no-privileges':
       'Passerelle n’a pas le droit de créer son interface réseau. Réinstallez l’application ou contactez votre administrateur.',
+    'helper-missing':
+      'Le service réseau de Passerelle ne fonctionne pas : Passerelle ne peut pas créer son interface réseau. Installez le paquet .deb de Passerelle (une AppImage ne peut pas installer ce service) ou demandez à votre administrateur de démarrer passerelle-helper.',
     'rate-limited': 'Trop de tentatives. Patientez quelques minutes puis réessayez.',
     protocol:
       'La passerelle a répondu quelque chose que Passerelle ne comprend pas. Contactez votre administrateur.',

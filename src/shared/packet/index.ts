@@ -35,6 +35,7 @@ export {
   TCP_HEADER_LENGTH,
   TcpHeader,
   buildTcpReset,
+  buildTcpSynProbe,
   isTcpChecksumValid,
   parseTcp,
   rewriteTcpEndpoints,

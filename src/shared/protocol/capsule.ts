@@ -101,41 +101,145 @@ export function decodeDatagram(value: Buffer): { contextId: number; payload: Buf
 
 export class CapsuleError extends Error {}
 
+/** Type and length varints take at most 8 bytes each. */
+const MAX_HEADER = 16;
+/** The first buffer for a capsule cut short; it doubles as bytes arrive, up to the capsule. */
+const FIRST_VALUE_BUFFER = 2048;
+
 /**
  * Incremental capsule parser. Feed it the stream's DATA as it arrives; it returns the
  * complete capsules and keeps the remainder. A capsule longer than `maxLength` is an error
  * (the stream must be reset): it bounds the memory one stream can make us hold.
+ *
+ * Each byte is copied at most a few times whatever the DATA frames look like: a capsule
+ * cut short is held in a buffer of its own that grows by doubling (never more than twice the
+ * bytes received, never more than the capsule), and later chunks are copied into it. Joining
+ * the held bytes with each new chunk instead costs the square of the capsule's size when a
+ * peer sends it one byte per frame (65,535 bytes: half a second of CPU).
+ *
+ * Capsules found whole in one chunk are returned as views of that chunk, without a copy.
  */
 export class CapsuleParser {
-  private pending: Buffer = Buffer.alloc(0);
+  /** Header bytes of a capsule cut short before its length was complete. */
+  private readonly header = Buffer.alloc(MAX_HEADER);
+  private headerLength = 0;
+  /** The capsule being reassembled once its header is known. */
+  private type = 0;
+  private valueLength = -1;
+  private value: Buffer | undefined;
+  private valueFilled = 0;
 
   constructor(private readonly maxLength: number) {}
 
   push(chunk: Buffer): Capsule[] {
-    const data = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const capsules: Capsule[] = [];
     let offset = 0;
-    for (;;) {
-      const type = readVarint(data, offset);
-      if (!type) break;
-      const length = readVarint(data, type.next);
-      if (!length) break;
-      if (length.value > this.maxLength) {
-        throw new CapsuleError(
-          `capsule of ${length.value} bytes exceeds the limit of ${this.maxLength}`,
-        );
+    while (offset < chunk.length) {
+      if (this.valueLength >= 0) {
+        offset = this.fillValue(chunk, offset, capsules);
+        continue;
       }
+      if (this.headerLength > 0) {
+        offset = this.fillHeader(chunk, offset);
+        // An empty value is complete with its header, even at the end of the chunk.
+        if (this.valueLength === 0) offset = this.fillValue(chunk, offset, capsules);
+        continue;
+      }
+      // Nothing held: read whole capsules straight from the chunk.
+      const type = readVarint(chunk, offset);
+      const length = type && readVarint(chunk, type.next);
+      if (!type || !length) {
+        this.holdHeader(chunk.subarray(offset));
+        return capsules;
+      }
+      this.checkLength(length.value);
       const end = length.next + length.value;
-      if (end > data.length) break;
-      capsules.push({ type: type.value, value: data.subarray(length.next, end) });
-      offset = end;
+      if (end <= chunk.length) {
+        capsules.push({ type: type.value, value: chunk.subarray(length.next, end) });
+        offset = end;
+      } else {
+        this.startValue(type.value, length.value);
+        offset = length.next;
+      }
     }
-    this.pending = offset === data.length ? Buffer.alloc(0) : Buffer.from(data.subarray(offset));
     return capsules;
   }
 
   /** Bytes received that do not yet form a whole capsule. */
   get buffered(): number {
-    return this.pending.length;
+    return this.headerLength + this.valueFilled;
+  }
+
+  private checkLength(length: number): void {
+    if (length > this.maxLength) {
+      throw new CapsuleError(`capsule of ${length} bytes exceeds the limit of ${this.maxLength}`);
+    }
+  }
+
+  private holdHeader(bytes: Buffer): void {
+    bytes.copy(this.header, this.headerLength);
+    this.headerLength += bytes.length;
+  }
+
+  /** Adds header bytes until type and length are whole; returns the chunk offset reached. */
+  private fillHeader(chunk: Buffer, offset: number): number {
+    const held = this.headerLength;
+    const taken = Math.min(MAX_HEADER - held, chunk.length - offset);
+    chunk.copy(this.header, held, offset, offset + taken);
+    const header = this.header.subarray(0, held + taken);
+    const type = readVarint(header, 0);
+    const length = type && readVarint(header, type.next);
+    if (!type || !length) {
+      this.headerLength = held + taken;
+      return offset + taken;
+    }
+    this.checkLength(length.value);
+    this.headerLength = 0;
+    this.startValue(type.value, length.value);
+    // Only what the header used is consumed; the rest of the chunk is value and later capsules.
+    return offset + (length.next - held);
+  }
+
+  private startValue(type: number, length: number): void {
+    this.type = type;
+    this.valueLength = length;
+    this.valueFilled = 0;
+    this.value = undefined;
+  }
+
+  private fillValue(chunk: Buffer, offset: number, capsules: Capsule[]): number {
+    const needed = this.valueLength - this.valueFilled;
+    const available = chunk.length - offset;
+    if (this.valueFilled === 0 && available >= needed) {
+      // The whole value is in this chunk: a view, no copy.
+      capsules.push({ type: this.type, value: chunk.subarray(offset, offset + needed) });
+      this.valueLength = -1;
+      return offset + needed;
+    }
+    const taken = Math.min(needed, available);
+    this.reserve(this.valueFilled + taken);
+    chunk.copy(this.value as Buffer, this.valueFilled, offset, offset + taken);
+    this.valueFilled += taken;
+    if (this.valueFilled === this.valueLength) {
+      capsules.push({
+        type: this.type,
+        value: (this.value as Buffer).subarray(0, this.valueLength),
+      });
+      this.value = undefined;
+      this.valueFilled = 0;
+      this.valueLength = -1;
+    }
+    return offset + taken;
+  }
+
+  /** Makes room for `size` value bytes: doubling, capped at the capsule's length. */
+  private reserve(size: number): void {
+    const current = this.value;
+    if (current && current.length >= size) return;
+    let capacity = current ? current.length : FIRST_VALUE_BUFFER;
+    while (capacity < size) capacity *= 2;
+    const grown = Buffer.allocUnsafe(Math.min(capacity, this.valueLength));
+    if (current) current.copy(grown, 0, 0, this.valueFilled);
+    this.value = grown;
   }
 }

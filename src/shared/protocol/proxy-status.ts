@@ -7,9 +7,11 @@ export type ProxyError =
   | 'connection_refused'
   | 'connection_terminated'
   | 'connection_timeout'
+  | 'connection_limit_reached'
   | 'dns_error'
   | 'proxy_internal_error'
-  | 'http_request_error';
+  | 'http_request_error'
+  | 'http_request_denied';
 
 export const PROXY_NAME = 'passerelle';
 

@@ -60,8 +60,18 @@ export interface ControllerHost {
   stop(): Promise<void>;
 }
 
-export async function startControllerHost(g: GatewayLab, bundle: string): Promise<ControllerHost> {
-  const child: ChildProcess = g.lab.spawn(g.lab.client, ['node', '--enable-source-maps', bundle]);
+/** `prefix` comes before `node` (e.g. setpriv to run as another user, env for variables). */
+export async function startControllerHost(
+  g: GatewayLab,
+  bundle: string,
+  prefix: string[] = [],
+): Promise<ControllerHost> {
+  const child: ChildProcess = g.lab.spawn(g.lab.client, [
+    ...prefix,
+    'node',
+    '--enable-source-maps',
+    bundle,
+  ]);
   const pid = child.pid;
   if (pid === undefined || !child.stdin || !child.stdout || !child.stderr)
     throw new Error('the controller host did not start');

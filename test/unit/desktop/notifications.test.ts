@@ -39,7 +39,7 @@ describe('desktop notifications', () => {
 
   it('explains every error reason in plain words, in both languages', () => {
     const reasons = Object.keys(MAIN_MESSAGES.en.errorReason) as EngineErrorReason[];
-    expect(reasons).toHaveLength(8);
+    expect(reasons).toHaveLength(9);
     for (const language of ['en', 'fr'] as const) {
       for (const reason of reasons) {
         const n = notificationFor(connecting, failed(reason), language);
@@ -48,6 +48,13 @@ describe('desktop notifications', () => {
         expect(n?.body.length).toBeGreaterThan(20);
       }
     }
+    // No helper service (an AppImage): say what to install, not "something went wrong".
+    expect(notificationFor(connecting, failed('helper-missing'), 'en')?.body).toMatch(
+      /network service is not running\. Install the Passerelle \.deb package/,
+    );
+    expect(notificationFor(connecting, failed('helper-missing'), 'fr')?.body).toMatch(
+      /Installez le paquet \.deb de Passerelle/,
+    );
     expect(notificationFor(connecting, failed('bad-credentials'), 'en')).toEqual({
       title: 'Could not connect',
       body: 'The user name or password is wrong.',

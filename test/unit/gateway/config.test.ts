@@ -37,6 +37,29 @@ describe('configuration schema', () => {
     expect(c.flowControl.streamWindowBytes).toBeGreaterThan(65_535);
   });
 
+  it('fills in the limits on logins, users and flows, in part or all', () => {
+    const none = validateConfig(exampleDocument());
+    if (!none.ok) throw new Error(none.problems.join('\n'));
+    expect(none.config.limits).toMatchObject({
+      failuresBeforeLockout: 5,
+      userFailuresPerHour: 50,
+      loginRefusalSummarySeconds: 60,
+      flowsPerUser: 2_000,
+    });
+    // Absent: sized from the descriptor limit when the gateway starts.
+    expect(none.config.limits.flowsTotal).toBeUndefined();
+    const some = validateConfig({ ...exampleDocument(), limits: { flowsTotal: 500 } });
+    if (!some.ok) throw new Error(some.problems.join('\n'));
+    expect(some.config.limits).toMatchObject({ flowsTotal: 500, flowsPerUser: 2_000 });
+    expect(
+      problems((d) => (d.limits = { flowsPerUser: 0, userFailuresPerHour: 1.5, flowsTotal: -1 })),
+    ).toEqual([
+      'limits.userFailuresPerHour: Invalid input: expected int, received number',
+      'limits.flowsPerUser: Too small: expected number to be >=1',
+      'limits.flowsTotal: Too small: expected number to be >=1',
+    ]);
+  });
+
   it('reports an unknown resource in a policy with its path', () => {
     expect(problems((d) => (d.policies[1].allow[0] = 'wbe'))).toEqual([
       'policies[1].allow[0]: unknown resource "wbe"',

@@ -3,6 +3,8 @@ import { parseIPv4 } from '../../../src/shared/net/ipv4.js';
 import type { GatewayConfigFile } from '../../../src/gateway/config/schema.js';
 import { validateConfig } from '../../../src/gateway/config/schema.js';
 import { Policy, type FlowRequest, type Subject } from '../../../src/gateway/policy.js';
+import { ReservedDestinations, ownAddressBlocks } from '../../../src/gateway/reserved.js';
+import { parseCidr } from '../../../src/shared/net/ipv4.js';
 import { exampleConfig, exampleDocument } from './example-config.js';
 
 const alice: Subject = { user: 'alice', groups: ['staff'] };
@@ -23,11 +25,15 @@ const udp = (address: string, port: number): FlowRequest => ({
 const icmp = (address: string): FlowRequest => ({ protocol: 'icmp', address: parseIPv4(address) });
 
 /** A Policy from resources and policies written as in the YAML file (validated by the schema). */
-function policyFrom(resources: unknown[], policies: unknown[]): Policy {
+function policyFrom(
+  resources: unknown[],
+  policies: unknown[],
+  reserved?: ReservedDestinations,
+): Policy {
   const doc = { ...exampleDocument(), resources, policies };
   const result = validateConfig(doc);
   if (!result.ok) throw new Error(result.problems.join('; '));
-  return new Policy(result.config.resources, result.config.policies);
+  return new Policy(result.config.resources, result.config.policies, reserved);
 }
 
 describe('policy of the issue example', () => {
@@ -256,5 +262,141 @@ describe('policy evaluation', () => {
     expect(() => new Policy([], [{ users: ['*'], allow: ['nope'] }])).toThrow(
       'policy names unknown resource "nope"',
     );
+  });
+});
+
+describe('reserved destinations (issue #8: a full tunnel reached the gateway itself)', () => {
+  // The lab gateway's interfaces: loopback, the public link, the private link with two
+  // addresses.
+  const reserved = new ReservedDestinations(
+    ownAddressBlocks([
+      { family: 'IPv4', address: '127.0.0.1', netmask: '255.0.0.0' },
+      { family: 'IPv4', address: '198.19.0.1', netmask: '255.255.255.0' },
+      { family: 'IPv4', address: '198.18.0.1', netmask: '255.255.255.0' },
+      { family: 'IPv4', address: '198.18.1.1', netmask: '255.255.255.0' },
+      { family: 'IPv4', address: '203.0.113.9', netmask: '255.255.255.254' },
+      { family: 'IPv6', address: '::1', netmask: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' },
+    ]),
+  );
+  const policy = policyFrom(
+    [
+      { name: 'everything', address: '0.0.0.0/0' },
+      { name: 'lab', address: '198.18.0.0/23' },
+      { name: 'metrics', address: '127.0.0.1/32', ports: [9100], protocols: ['tcp'] },
+      { name: 'metadata', address: '169.254.169.254/32', ports: [80] },
+      { name: 'gateway-ssh', address: '198.18.0.1/32', ports: [22] },
+      { name: 'loopback-wide', address: '126.0.0.0/7' },
+    ],
+    [
+      { users: ['alice'], allow: ['metrics', 'metadata', 'gateway-ssh'] },
+      { users: ['bob'], deny: ['everything'] },
+      { users: ['carol'], allow: ['loopback-wide'] },
+      { users: ['*'], allow: ['everything', 'lab'] },
+    ],
+    reserved,
+  );
+
+  it('keeps every reserved range out of a broad allow, for TCP, UDP and ICMP', () => {
+    const refused: [FlowRequest, string][] = [
+      [tcp('127.0.0.1', 9100), 'loopback'],
+      [tcp('127.8.9.10', 443), 'loopback'],
+      [tcp('0.0.0.0', 443), 'this-network'],
+      [udp('0.1.2.3', 53), 'this-network'],
+      [tcp('169.254.169.254', 80), 'link-local'],
+      [udp('224.0.0.251', 5353), 'multicast'],
+      [udp('239.255.255.250', 1900), 'multicast'],
+      [udp('255.255.255.255', 67), 'reserved'],
+      [tcp('240.0.0.1', 80), 'reserved'],
+      [tcp('198.19.0.1', 443), 'gateway-address'],
+      [tcp('198.18.0.1', 443), 'gateway-address'],
+      [icmp('198.18.1.1'), 'gateway-address'],
+      [udp('198.18.0.255', 7), 'broadcast'],
+      [udp('198.19.0.255', 7), 'broadcast'],
+      [icmp('203.0.113.9'), 'gateway-address'],
+      [icmp('127.0.0.1'), 'loopback'],
+    ];
+    for (const [flow, kind] of refused) {
+      expect(policy.decide(dave, flow), JSON.stringify(flow)).toEqual({
+        verdict: 'deny',
+        policy: null,
+        resource: null,
+        reserved: kind,
+      });
+    }
+    // The rest of the world stays allowed, the gateway's neighbours included.
+    for (const flow of [
+      tcp('198.18.0.10', 80),
+      tcp('198.18.0.2', 443),
+      udp('198.18.1.10', 7),
+      icmp('8.8.8.8'),
+      tcp('203.0.113.8', 22),
+    ]) {
+      expect(policy.decide(dave, flow).verdict, JSON.stringify(flow)).toBe('allow');
+    }
+  });
+
+  it('allows a reserved destination through a resource that names its range', () => {
+    expect(policy.decide(alice, tcp('127.0.0.1', 9100))).toEqual({
+      verdict: 'allow',
+      policy: 0,
+      resource: 'metrics',
+    });
+    expect(policy.decide(alice, tcp('169.254.169.254', 80)).resource).toBe('metadata');
+    expect(policy.decide(alice, tcp('198.18.0.1', 22)).resource).toBe('gateway-ssh');
+    // Only what the resource names: another port of the gateway is still reserved.
+    expect(policy.decide(alice, tcp('198.18.0.1', 443)).reserved).toBe('gateway-address');
+    expect(policy.decide(alice, tcp('127.0.0.1', 9101)).reserved).toBe('loopback');
+    // A block wider than the reserved one (126.0.0.0/7 holds 127/8 and 126/8) does not name it.
+    expect(policy.decide(carol, tcp('127.0.0.1', 9100))).toMatchObject({
+      verdict: 'deny',
+      reserved: 'loopback',
+    });
+  });
+
+  it('lets a deny cover a reserved destination like any other', () => {
+    expect(policy.decide(bob, tcp('127.0.0.1', 9100))).toEqual({
+      verdict: 'deny',
+      policy: 1,
+      resource: 'everything',
+    });
+  });
+
+  it("learns the gateway's addresses again when they change", () => {
+    const mine = new ReservedDestinations();
+    const p = policyFrom(
+      [{ name: 'everything', address: '0.0.0.0/0' }],
+      [{ users: ['*'], allow: ['everything'] }],
+      mine,
+    );
+    expect(p.decide(alice, tcp('192.0.2.1', 443)).verdict).toBe('allow');
+    mine.setOwn(
+      ownAddressBlocks([{ family: 'IPv4', address: '192.0.2.1', netmask: '255.255.255.0' }]),
+    );
+    expect(p.decide(alice, tcp('192.0.2.1', 443)).reserved).toBe('gateway-address');
+  });
+});
+
+describe('whether a user may reach anything in a range (connect-ip)', () => {
+  const config: GatewayConfigFile = exampleConfig();
+  const policy = new Policy(config.resources, config.policies);
+  const everywhere = parseCidr('0.0.0.0/0');
+
+  it('is true when an allow for the protocol overlaps the range', () => {
+    expect(policy.mayReach(alice, 'icmp', everywhere)).toBe(true);
+    expect(policy.mayReach(alice, 'icmp', parseCidr('198.18.0.0/24'))).toBe(true);
+    expect(policy.mayReach(alice, 'icmp', parseCidr('198.18.0.10/32'))).toBe(true);
+    expect(policy.mayReach(bob, 'icmp', everywhere)).toBe(true);
+  });
+
+  it('is false for a user with no ICMP rights, or none in the range', () => {
+    expect(policy.mayReach(carol, 'icmp', everywhere)).toBe(false);
+    expect(policy.mayReach(alice, 'icmp', parseCidr('198.18.1.0/24'))).toBe(false);
+    // web lists ports: it covers no ICMP.
+    const webOnly = policyFrom(
+      [{ name: 'web', address: '198.18.0.10/32', ports: [80] }],
+      [{ users: ['*'], allow: ['web'] }],
+    );
+    expect(webOnly.mayReach(alice, 'icmp', everywhere)).toBe(false);
+    expect(webOnly.mayReach(alice, 'tcp', everywhere)).toBe(true);
   });
 });

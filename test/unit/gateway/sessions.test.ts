@@ -1,4 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { makeDummyHash } from '../../../src/gateway/auth/password.js';
+import {
+  credentialStamp,
+  parseUsers,
+  type UserDirectory,
+} from '../../../src/gateway/auth/users.js';
 import { AddressPool } from '../../../src/gateway/pool.js';
 import { SessionManager, type EndReason, type Session } from '../../../src/gateway/sessions.js';
 
@@ -126,5 +132,76 @@ describe('session manager', () => {
     sessions.create('alice', [], '198.19.0.2', T0);
     expect(() => sessions.create('bob', [], '198.19.0.2', T0)).toThrow(/no free address/);
     expect(sessions.size).toBe(1);
+  });
+
+  describe('at reload, against a new users file', () => {
+    const hashes = { alice: makeDummyHash(), bob: makeDummyHash(), carol: makeDummyHash() };
+    const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    const file = (entries: string[]) => parseUsers(entries.join('\n'), 'users.yaml');
+    const entry = (name: string, hash: string, extra = '') =>
+      `- { name: ${name}, password: "${hash}", groups: [staff]${extra} }`;
+    const stampIn = (dir: UserDirectory) => (name: string) => {
+      const user = dir.find(name);
+      return user && credentialStamp(user);
+    };
+
+    it('ends the sessions of removed users and of changed passwords or TOTP secrets', () => {
+      const before = file([
+        entry('alice', hashes.alice),
+        entry('bob', hashes.bob, `, totp: ${secret}`),
+        entry('carol', hashes.carol),
+        entry('dave', hashes.alice),
+      ]);
+      const { sessions, ended } = manager();
+      const login = (name: string) => {
+        const user = before.find(name);
+        if (!user) throw new Error(name);
+        return sessions.create(user.name, user.groups, '198.19.0.2', T0, credentialStamp(user));
+      };
+      const alice = login('alice');
+      const bob = login('bob');
+      const carol = login('carol');
+      const dave = login('dave');
+      let closedTunnels = 0;
+      carol.session.closers.add(() => closedTunnels++);
+
+      const after = file([
+        // alice: only her groups change, in another case: she keeps her session.
+        `- { name: ALICE, password: "${hashes.alice}", groups: [ops] }`,
+        // bob: another TOTP secret.
+        entry('bob', hashes.bob, `, totp: ${secret.replace('J', 'K')}`),
+        // carol: another password. dave: gone.
+        entry('carol', makeDummyHash()),
+      ]);
+      sessions.endRevoked(stampIn(after));
+
+      expect(ended).toEqual([
+        { user: 'bob', id: bob.session.id, reason: 'credentials-changed' },
+        { user: 'carol', id: carol.session.id, reason: 'credentials-changed' },
+        { user: 'dave', id: dave.session.id, reason: 'user-removed' },
+      ]);
+      expect(closedTunnels).toBe(1);
+      for (const gone of [bob, carol, dave])
+        expect(sessions.authenticate(`Bearer ${gone.token}`, T0 + 1)).toBeUndefined();
+      expect(sessions.authenticate(`Bearer ${alice.token}`, T0 + 1)).toBe(alice.session);
+    });
+
+    it('ends a session when a one-time code is added to or removed from the user', () => {
+      const { sessions, ended } = manager();
+      const plain = file([entry('alice', hashes.alice)]);
+      const withCode = file([entry('alice', hashes.alice, `, totp: ${secret}`)]);
+      const user = plain.find('alice');
+      if (!user) throw new Error('alice');
+      sessions.create('alice', [], '198.19.0.2', T0, credentialStamp(user));
+      sessions.endRevoked(stampIn(plain));
+      expect(ended).toEqual([]);
+      sessions.endRevoked(stampIn(withCode));
+      expect(ended.map((e) => e.reason)).toEqual(['credentials-changed']);
+      const coded = withCode.find('alice');
+      if (!coded) throw new Error('alice');
+      sessions.create('alice', [], '198.19.0.2', T0, credentialStamp(coded));
+      sessions.endRevoked(stampIn(plain));
+      expect(ended.map((e) => e.reason)).toEqual(['credentials-changed', 'credentials-changed']);
+    });
   });
 });

@@ -14,14 +14,15 @@ import {
 
 /** Also in codec_test.cc (kSubject). */
 const SUBJECT =
-  '590000000207000000020000000300000077656203000000646e73020000000101000000000000000a0012c6' +
-  'ffffffff0100020050005000401fa31f01000000007f000000ff00020000000100000000000000000000000701' +
-  '00000000';
+  '4d0000000207000000020000000300000077656203000000646e73020000000101000000000000000a0012c6' +
+  'ffffffff0100020050005000401fa31f000200000001000000000000000000000007010000';
 
 /** Written by codec_test.cc (kEvents). */
 const EVENTS =
-  '53000000690400000001030000000102030000000002040001000000030000007765620a0012c650001000000' +
-  '000000000a0000000000000001500000003010b00000063617073756c652d746f6f020000000409000000';
+  'a9000000690600000001030000000102030000000002040001000000030000007765620a0012c62050001000' +
+  '000000000000a0000000000000001500000000000000020300000002010000ffffffff000000000000000000' +
+  '00000000000000000000000000000000000000000000080000006c6f6f706261636b050c000000666c6f772d' +
+  '736f636b657473280000000000000003010b00000063617073756c652d746f6f020000000409000000';
 
 describe('the control channel', () => {
   it('encodes a subject as the data plane reads it', () => {
@@ -40,7 +41,6 @@ describe('the control channel', () => {
             { from: 80, to: 80 },
             { from: 8000, to: 8099 },
           ],
-          excluded: [{ network: 0x7f000000, mask: 0xff000000 }],
         },
         {
           allow: false,
@@ -51,7 +51,6 @@ describe('the control channel', () => {
           protocols: 7,
           coversIcmp: true,
           ports: [],
-          excluded: [],
         },
       ],
     });
@@ -74,11 +73,31 @@ describe('the control channel', () => {
         policy: 1,
         resource: 'web',
         destination: 0xc612000a,
+        prefix: 32,
         port: 80,
         bytesUp: 16,
         bytesDown: 160,
         durationMs: 21,
+        reserved: undefined,
       },
+      {
+        kind: 'flowEnd',
+        session: 3,
+        protocol: 'icmp',
+        verdict: 'deny',
+        error: undefined,
+        opened: false,
+        policy: null,
+        resource: null,
+        destination: 0,
+        prefix: 0,
+        port: undefined,
+        bytesUp: 0,
+        bytesDown: 0,
+        durationMs: 0,
+        reserved: 'loopback',
+      },
+      { kind: 'gauge', name: 'flow-sockets', value: 40 },
       { kind: 'counter', family: 'malformed', name: 'capsule-too', delta: 2 },
       { kind: 'sessionDropped', session: 9 },
     ]);
@@ -103,7 +122,7 @@ describe('the control channel', () => {
       let frames = 0;
       for (let at = 0; at < bytes.length; at += step) {
         for (const frame of splitter.push(bytes.subarray(at, at + step))) {
-          expect(decodeEvents(new MessageReader(frame.fields))).toHaveLength(4);
+          expect(decodeEvents(new MessageReader(frame.fields))).toHaveLength(6);
           frames++;
         }
       }

@@ -3,6 +3,7 @@
 // keepalive PINGs that measure the round trip and notice a dead gateway within seconds.
 import { EventEmitter } from 'node:events';
 import {
+  constants,
   connect as connectHttp2,
   type ClientHttp2Session,
   type ClientHttp2Stream,
@@ -213,6 +214,11 @@ export class SessionClient extends EventEmitter {
       stream.on('response', (h) => (status = Number(h[':status'])));
       stream.on('data', (d: Buffer) => chunks.push(d));
       stream.on('error', (err) => reject(new GatewayError('gateway-unreachable', err.message)));
+      // A session closed under the request (disconnect while logging in) ends its streams
+      // without an error: without this the request would wait for ever.
+      stream.on('close', () =>
+        reject(new GatewayError('gateway-unreachable', `${method} ${path}: the connection closed`)),
+      );
       stream.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         try {
@@ -311,9 +317,23 @@ export class SessionClient extends EventEmitter {
     return { stream, answer };
   }
 
-  /** CONNECT host:port (RFC 9113 §8.5): resolves once the gateway reached the target. */
-  connectTcp(host: string, port: number): Promise<TunnelAnswer> {
-    return this.tunnel({ ':method': 'CONNECT', ':authority': `${host}:${port}` }).answer;
+  /**
+   * CONNECT host:port (RFC 9113 §8.5): resolves once the gateway reached the target. Aborting
+   * `signal` before the answer cancels the stream (RST_STREAM CANCEL), and the gateway stops
+   * connecting; the answer is then a refusal with status 0.
+   */
+  connectTcp(host: string, port: number, signal?: AbortSignal): Promise<TunnelAnswer> {
+    const { stream, answer } = this.tunnel({
+      ':method': 'CONNECT',
+      ':authority': `${host}:${port}`,
+    });
+    if (!signal) return answer;
+    const cancel = () => {
+      if (!stream.closed && !stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
+    };
+    if (signal.aborted) cancel();
+    else signal.addEventListener('abort', cancel, { once: true });
+    return answer.finally(() => signal.removeEventListener('abort', cancel));
   }
 
   /** connect-udp (RFC 9298). Node fills :scheme/:path on extended CONNECT only if told. */

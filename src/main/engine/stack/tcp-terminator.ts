@@ -4,6 +4,12 @@
 // the kernel runs the TCP state machine; the listener's answers A:L → B:n are rewritten back
 // to D:q → A:p. A refused CONNECT becomes a RST to the SYN (connection refused at once), an
 // unreachable target an ICMP unreachable: never a hang, never "connected, then reset".
+//
+// An application may give up before the gateway answers (a connect timeout), and Linux tells
+// nobody when a socket in SYN-SENT is closed. So a held SYN is watched (see checkHeld): the
+// flow is abandoned, and its CONNECT cancelled, once the application is known to be gone.
+// And a flow the gateway answered after the application left is reaped when the
+// application's kernel resets the listener's SYN-ACK.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { ClientHttp2Stream } from 'node:http2';
 import {
@@ -11,6 +17,7 @@ import {
   UNREACHABLE_CODE,
   buildIcmpUnreachable,
   buildTcpReset,
+  buildTcpSynProbe,
   numberToIp,
   rewriteTcpEndpoints,
   type Ipv4Header,
@@ -21,8 +28,11 @@ import { ResetBudget, abortStream } from '../gateway/stream-close.js';
 import type { EngineCounters, PacketSink } from './counters.js';
 import { NatSlots, slotListener, slotOf, slotPort } from './nat-ports.js';
 
-/** Opens the CONNECT stream for a flow (the session client, or a new one after reconnect). */
-export type TcpOpener = (host: string, port: number) => Promise<TunnelAnswer>;
+/**
+ * Opens the CONNECT stream for a flow (the session client, or a new one after reconnect).
+ * Aborting `signal` before the answer cancels the stream, so the gateway stops connecting.
+ */
+export type TcpOpener = (host: string, port: number, signal: AbortSignal) => Promise<TunnelAnswer>;
 
 const enum FlowState {
   /** SYN held, CONNECT in flight. */
@@ -43,8 +53,17 @@ interface TcpFlow {
   natPort: number;
   listenerPort: number;
   state: FlowState;
+  /** The held SYN, as the application sent it (A:p → D:q). */
   syn: Buffer | null;
   synHeaderLength: number;
+  /** Its sequence number: a SYN with another one is a new connection from the same port. */
+  synSequence: number;
+  startedAt: number;
+  /** When the application last sent its SYN, and the gap before that (0: sent once so far). */
+  lastSynAt: number;
+  synGap: number;
+  /** Cancels the CONNECT; null once the gateway answered. */
+  cancel: AbortController | null;
   stream: ClientHttp2Stream | null;
   socket: Socket | null;
   /** Another flow with the same (destination, appPort) but another destination port. */
@@ -58,6 +77,32 @@ const LINGER_MS = 30_000;
 const ORPHAN_STREAM_MS = 10_000;
 /** A CONNECT still unanswered after this is abandoned (the gateway has its own, shorter, timeout). */
 const PENDING_TIMEOUT_MS = 60_000;
+/**
+ * Watching a held SYN. An application waiting in connect() retransmits its SYN (Linux: after
+ * 1 s, then 2, 4, 8… s apart); one that gave up falls silent. After PROBE_AFTER_MS of
+ * silence the engine probes it (buildTcpSynProbe), then every PROBE_INTERVAL_MS: a socket
+ * still waiting drops the probe, a closed one answers with a reset, and the flow is
+ * abandoned. Probes a firewall swallows get no answer: then silence longer than
+ * SILENCE_FACTOR × the last gap between two SYNs (and at least SILENCE_MIN_MS) abandons it,
+ * since a waiting application would have sent its next SYN within twice that gap.
+ */
+const PROBE_AFTER_MS = 1_500;
+const PROBE_INTERVAL_MS = 1_000;
+const SILENCE_MIN_MS = 5_000;
+const SILENCE_FACTOR = 2.5;
+/**
+ * Once the gateway answered and the SYN went to the listener, the application's kernel
+ * completes the handshake at once, or resets the SYN-ACK when its socket is gone. Neither
+ * within this long (the reset was lost) means the application is gone too.
+ */
+const ACCEPT_TIMEOUT_MS = 10_000;
+/**
+ * TCP keepalive on accepted connections: an application that vanished without its FIN or
+ * RST reaching the engine (a packet lost at the TUN's queue) leaves an idle connection that
+ * would hold its stream, and the gateway's target connection, for ever. Its kernel answers
+ * the first keepalive probe with a reset.
+ */
+const KEEPALIVE_IDLE_MS = 60_000;
 
 export interface TcpTerminatorOptions {
   /** A: the client address, where the listener binds. */
@@ -154,9 +199,9 @@ export class TcpTerminator {
       return this.options.counters.drop('tcp-unknown-flow');
     }
     if (flow.state === FlowState.Pending) {
-      // A retransmitted SYN while the gateway is still connecting: the held one stands. A RST
-      // means the application gave up: cancel the CONNECT.
-      if (tcp.rst) this.finish(flow, true);
+      // A RST means the application gave up (or answered a probe: its socket is gone).
+      if (tcp.rst) return this.finish(flow, true);
+      if (tcp.syn && !tcp.ack) this.onSynAgain(flow, packet, ip, tcp);
       return;
     }
     rewriteTcpEndpoints(
@@ -168,6 +213,53 @@ export class TcpTerminator {
       flow.listenerPort,
     );
     sink.send(packet);
+    // The application's kernel reset the listener's SYN-ACK: the gateway answered after the
+    // application left. The reset went on to the listener (it drops its half-open connection).
+    if (tcp.rst && !flow.socket && flow.state === FlowState.Open) this.reapUnaccepted(flow);
+  }
+
+  /** The application sent its SYN again while the gateway is still connecting. */
+  private onSynAgain(flow: TcpFlow, packet: Buffer, ip: Ipv4Header, tcp: TcpHeader): void {
+    const now = Date.now();
+    if (tcp.sequence === flow.synSequence) {
+      // A retransmission: the held SYN stands; the gap tells how long silence may last.
+      flow.synGap = now - flow.lastSynAt;
+    } else {
+      // A new connection from the same port (the old socket was closed in SYN-SENT): the
+      // listener must get this SYN, or its SYN-ACK would not match the application's socket.
+      flow.syn = Buffer.from(packet.subarray(0, ip.totalLength));
+      flow.synHeaderLength = ip.headerLength;
+      flow.synSequence = tcp.sequence;
+      flow.synGap = 0;
+    }
+    flow.lastSynAt = now;
+  }
+
+  /**
+   * Runs while a SYN is held (see PROBE_AFTER_MS): probes a silent application, abandons the
+   * flow when the silence has lasted too long or the CONNECT has, and comes back when the
+   * next of those is due.
+   */
+  private checkHeld(flow: TcpFlow): void {
+    if (flow.state !== FlowState.Pending || !flow.syn) return;
+    const now = Date.now();
+    const pendingLeft = PENDING_TIMEOUT_MS - (now - flow.startedAt);
+    if (pendingLeft <= 0) return this.refuse(flow, 'unreachable');
+    const silent = now - flow.lastSynAt;
+    const silenceLimit = Math.max(SILENCE_MIN_MS, SILENCE_FACTOR * flow.synGap);
+    // Nothing is sent to an application that left; should it still be there after all, its
+    // next SYN starts a new flow.
+    if (silent >= silenceLimit) return this.finish(flow, true);
+    let next = PROBE_AFTER_MS - silent;
+    if (next <= 0) {
+      const probe = buildTcpSynProbe(flow.syn);
+      if (probe) this.options.sink.send(probe);
+      next = PROBE_INTERVAL_MS;
+    }
+    flow.timer = setTimeout(
+      () => this.checkHeld(flow),
+      Math.min(next, silenceLimit - silent, pendingLeft),
+    );
   }
 
   private startFlow(packet: Buffer, ip: Ipv4Header, tcp: TcpHeader): void {
@@ -179,6 +271,8 @@ export class TcpTerminator {
       return;
     }
     const key = this.key(ip.destination, tcp.sourcePort);
+    const now = Date.now();
+    const cancel = new AbortController();
     const flow: TcpFlow = {
       appAddress: ip.source,
       appPort: tcp.sourcePort,
@@ -190,6 +284,11 @@ export class TcpTerminator {
       state: FlowState.Pending,
       syn: Buffer.from(packet.subarray(0, ip.totalLength)),
       synHeaderLength: ip.headerLength,
+      synSequence: tcp.sequence,
+      startedAt: now,
+      lastSynAt: now,
+      synGap: 0,
+      cancel,
       stream: null,
       socket: null,
       next: this.byApp.get(key),
@@ -198,14 +297,18 @@ export class TcpTerminator {
     this.byApp.set(key, flow);
     this.bySlot[slot] = flow;
     this.options.counters.opened('tcp');
-    flow.timer = setTimeout(() => this.refuse(flow, 'unreachable'), PENDING_TIMEOUT_MS);
-    this.opener(numberToIp(flow.destination), flow.destinationPort).then(
+    flow.timer = setTimeout(() => this.checkHeld(flow), PROBE_AFTER_MS);
+    this.opener(numberToIp(flow.destination), flow.destinationPort, cancel.signal).then(
       (answer) => this.onAnswer(flow, answer),
-      () => this.refuse(flow, 'unreachable'),
+      () => {
+        flow.cancel = null;
+        this.refuse(flow, 'unreachable');
+      },
     );
   }
 
   private onAnswer(flow: TcpFlow, answer: TunnelAnswer): void {
+    flow.cancel = null;
     if (flow.state !== FlowState.Pending || this.bySlot[flow.slot] !== flow) {
       // The application gave up, or the engine stopped, while the gateway was connecting.
       if (answer.ok) abortStream(answer.stream, this.resets);
@@ -230,6 +333,7 @@ export class TcpTerminator {
     });
     const syn = flow.syn as Buffer;
     flow.syn = null;
+    flow.timer = setTimeout(() => this.reapUnaccepted(flow), ACCEPT_TIMEOUT_MS);
     rewriteTcpEndpoints(
       syn,
       flow.synHeaderLength,
@@ -251,6 +355,13 @@ export class TcpTerminator {
     this.finish(flow, true);
   }
 
+  /** The gateway answered, but the application left before the listener accepted. */
+  private reapUnaccepted(flow: TcpFlow): void {
+    if (flow.state !== FlowState.Open || flow.socket) return;
+    if (flow.stream) abortStream(flow.stream, this.resets);
+    this.finish(flow, false);
+  }
+
   private onAccept(socket: Socket, listener: number): void {
     const slot = socket.remotePort === undefined ? -1 : slotOf(listener, socket.remotePort);
     const flow = slot === -1 ? undefined : this.bySlot[slot];
@@ -260,6 +371,7 @@ export class TcpTerminator {
       return;
     }
     flow.socket = socket;
+    clearTimeout(flow.timer);
     if (stream.closed || stream.destroyed) {
       // The target went away between the gateway's answer and this accept: tell the
       // application the way the target did (reset, or an orderly close).
@@ -282,6 +394,7 @@ export class TcpTerminator {
     });
     // Errors are handled on 'close' (hadError); without a listener they would throw.
     socket.on('error', () => undefined);
+    socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
     socket.once('close', (hadError) => {
       // The application reset its connection: pass the abort on (within the reset budget).
       // A normal close already sent END_STREAM through the pipe; if the target keeps
@@ -307,6 +420,10 @@ export class TcpTerminator {
     clearTimeout(flow.timer);
     this.options.counters.closed('tcp');
     if (wasPending) flow.syn = null;
+    // A CONNECT still unanswered is cancelled (RST_STREAM CANCEL): the gateway stops
+    // connecting at once. Past the reset budget, the answer is closed when it comes.
+    if (flow.cancel && this.resets.take()) flow.cancel.abort();
+    flow.cancel = null;
     const release = () => {
       this.unlink(flow);
       if (this.bySlot[flow.slot] === flow) this.bySlot[flow.slot] = undefined;

@@ -1,35 +1,15 @@
-// Limits shared by all workers (docs/operations.md, "Limits and what happens past them"):
-// client connections overall and per source address, and descriptors for target sockets
-// overall and per user. Each is checked and taken in one step, so a burst spread over the
-// workers cannot overshoot a cap.
+// The cap on flow sockets shared by all workers (docs/operations.md, "Limits and what happens
+// past them"): target sockets (a connect-ip stream counts as one) overall and per user
+// (limits.flowsTotal, limits.flowsPerUser). Checked and taken in one step, so a burst spread
+// over the workers cannot overshoot it. (Connections: front_door.h.)
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
-#include <unordered_map>
 
 #include "tables.h"
 
 namespace passerelle::gateway::admission {
-
-enum class ConnectionRefusal : uint8_t { kNone, kPerSource, kTotal };
-
-class ConnectionCaps {
- public:
-  void SetLimits(uint32_t total, uint32_t per_source);
-  // Takes a place for a new connection from `source`; says which cap refused when one did.
-  ConnectionRefusal Acquire(uint32_t source);
-  void Release(uint32_t source);
-  uint32_t total() const;
-
- private:
-  mutable std::mutex mutex_;
-  uint32_t limit_total_ = 0;  // 0 = no limit
-  uint32_t limit_per_source_ = 0;
-  uint32_t total_ = 0;
-  std::unordered_map<uint32_t, uint32_t> per_source_;
-};
 
 enum class DescriptorRefusal : uint8_t { kNone, kPerUser, kTotal };
 
@@ -43,6 +23,8 @@ class DescriptorBudget {
   DescriptorRefusal Acquire(SubjectShared* user);
   void Release(SubjectShared* user);
   int32_t used() const { return used_.load(std::memory_order_relaxed); }
+  int32_t total_limit() const { return total_limit_.load(std::memory_order_relaxed); }
+  int32_t per_user_limit() const { return per_user_limit_.load(std::memory_order_relaxed); }
 
  private:
   std::atomic<int32_t> used_{0};

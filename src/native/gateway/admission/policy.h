@@ -34,9 +34,6 @@ struct Rule {
   uint8_t protocols = 0;  // protocol_bit() set
   bool covers_icmp = true;  // false for a port-limited resource that does not name icmp
   std::vector<PortRange> ports;  // empty = every port
-  // Ranges inside `prefix` that this rule does not reach: reserved destinations (loopback,
-  // link-local, the gateway's own addresses...) that the resource does not name itself.
-  std::vector<Prefix> excluded;
 };
 
 struct RuleSet {
@@ -44,14 +41,35 @@ struct RuleSet {
   std::vector<std::string> resource_names;
 };
 
+// Destinations no broad allow reaches (src/gateway/reserved.ts, pushed as RESERVED):
+// loopback, link-local, multicast, this network, the gateway's own addresses and its subnets'
+// broadcasts. A flow to one is allowed only by a resource whose whole block lies inside it
+// (127.0.0.1/32 opens loopback; 0.0.0.0/0 does not); any deny covers it.
+struct ReservedBlock {
+  Prefix prefix;
+  std::string kind;  // "loopback", "gateway-address", ... for the audit line
+};
+
+struct ReservedList {
+  std::vector<ReservedBlock> blocks;
+  // The block `address` falls in, or null.
+  const ReservedBlock* find(uint32_t address) const;
+};
+
 struct Decision {
   bool allow = false;
   int32_t policy_index = -1;  // -1: nothing matched (default deny)
   int32_t resource = -1;  // index in resource_names, -1 when nothing matched
+  // A default deny of a reserved destination: its kind (valid while the list lives).
+  const std::string* reserved = nullptr;
 };
 
-// port is ignored for ICMP.
-Decision decide(const RuleSet& rules, Protocol protocol, uint32_t address, uint16_t port);
+// port is ignored for ICMP; `reserved` may be null (nothing reserved).
+Decision decide(const RuleSet& rules, const ReservedList* reserved, Protocol protocol,
+                uint32_t address, uint16_t port);
+
+// Whether `inner` lies wholly inside `outer`.
+bool prefix_within(Prefix inner, Prefix outer);
 
 // Whether any rule could allow ICMP to some address inside network/mask: used to refuse a
 // connect-ip stream before anything is opened for it when the user may ping nothing there.

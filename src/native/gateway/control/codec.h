@@ -9,6 +9,7 @@
 
 #include "../admission/policy.h"
 #include "../worker/settings.h"
+#include "../worker/upcall.h"
 #include "messages.h"
 #include "wire.h"
 
@@ -23,6 +24,7 @@ struct Configure {
   std::string certificate_pem;
   std::string key_pem;
   uint32_t limits[control::kLimitCount] = {};
+  ApiResponse canned[control::kCannedCount];
 };
 
 bool DecodeConfigure(control::Reader* reader, Configure* out);
@@ -30,5 +32,7 @@ bool DecodeConfigure(control::Reader* reader, Configure* out);
 std::shared_ptr<const Settings> MakeSettings(const Configure& configure, std::string* error);
 // The rule set of a SUBJECT (after its handle).
 bool DecodeRules(control::Reader* reader, admission::RuleSet* set);
+// The blocks of a RESERVED.
+bool DecodeReserved(control::Reader* reader, admission::ReservedList* list);
 
 }  // namespace passerelle::gateway

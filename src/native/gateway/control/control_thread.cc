@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 
 #include "../worker/tls_server.h"
@@ -143,6 +144,16 @@ void ControlThread::Handle(uint8_t type, Reader* reader) {
     case Down::kShutdown:
       Shutdown();
       return;
+    case Down::kReserved: {
+      auto list = std::make_shared<admission::ReservedList>();
+      if (!DecodeReserved(reader, list.get())) {
+        std::fprintf(stderr, "passerelle data plane: malformed RESERVED ignored\n");
+        return;
+      }
+      std::shared_ptr<const admission::ReservedList> frozen = std::move(list);
+      for (Worker* w : workers_) w->Post([w, frozen] { w->set_reserved(frozen); });
+      return;
+    }
   }
   std::fprintf(stderr, "passerelle data plane: unknown message type %u ignored\n", type);
 }
@@ -161,11 +172,9 @@ void ControlThread::HandleConfigure(Reader* reader) {
   }
   if (settings) {
     settings_ = settings;
-    shared_->connections.SetLimits(settings->get(control::Limit::kConnectionsTotal),
-                                   settings->get(control::Limit::kConnectionsPerSource));
     shared_->descriptors.SetLimits(
-        static_cast<int32_t>(settings->get(control::Limit::kDescriptorsTotal)),
-        static_cast<int32_t>(settings->get(control::Limit::kDescriptorsPerUser)));
+        static_cast<int32_t>(settings->get(control::Limit::kFlowsTotal)),
+        static_cast<int32_t>(settings->get(control::Limit::kFlowsPerUser)));
     for (Worker* worker : workers_) {
       worker->Post([worker, settings] { worker->set_settings(settings); });
     }
@@ -241,6 +250,7 @@ void ControlThread::HandleApiResponse(Reader* reader) {
     response.headers.emplace_back(std::move(name), std::move(value));
   }
   response.body = std::string(reader->bytes());
+  response.authenticated = reader->u8() != 0;
   if (!reader->done()) {
     std::fprintf(stderr, "passerelle data plane: malformed API_RESPONSE ignored\n");
     return;
@@ -352,7 +362,32 @@ void ControlThread::Queue(const std::vector<uint8_t>& message) {
   WriteOut();
 }
 
+void ControlThread::SampleGauges() {
+  const uint64_t now = loop_.Now();
+  if (now < next_gauges_ms_) return;
+  next_gauges_ms_ = now + 200;
+  const uint64_t values[] = {
+      shared_->admission.unauthenticated_size(),
+      shared_->admission.size() - shared_->admission.unauthenticated_size(),
+      static_cast<uint64_t>(std::max<int64_t>(0, shared_->unauthenticated_bytes.load())),
+      static_cast<uint64_t>(std::max<int32_t>(0, shared_->descriptors.used())),
+  };
+  static const char* const kNames[] = {"connections-unauthenticated",
+                                       "connections-authenticated", "unauthenticated-bytes",
+                                       "flow-sockets"};
+  for (size_t i = 0; i < 4; i++) {
+    if (values[i] == gauges_[i]) continue;
+    gauges_[i] = values[i];
+    Writer w(&events_);
+    w.u8(static_cast<uint8_t>(control::EventKind::kGauge));
+    w.str(kNames[i]);
+    w.u64(values[i]);
+    event_count_++;
+  }
+}
+
 void ControlThread::FlushEvents() {
+  if (shared_ != nullptr) SampleGauges();
   if (event_count_ == 0 && events_dropped_ == 0) return;
   std::vector<uint8_t> message;
   Writer w(&message);

@@ -57,6 +57,9 @@ class ControlThread : public core::IoHandler {
   void Shutdown();
   void Queue(const std::vector<uint8_t>& message);
   void FlushEvents();
+  // The gauges the control plane shows (connections by state, bytes held before login, flow
+  // sockets), sent when they change, at most every 200 ms.
+  void SampleGauges();
   void WriteOut();
   Worker* WorkerFor(uint64_t request_id);
   [[noreturn]] void Exit(int code, const char* why);
@@ -76,6 +79,8 @@ class ControlThread : public core::IoHandler {
   std::unordered_map<uint32_t, std::shared_ptr<admission::SubjectShared>> subjects_;
   std::unordered_map<uint32_t, size_t> drops_waiting_;  // session → workers yet to confirm
   size_t workers_running_ = 0;
+  uint64_t gauges_[4] = {~0ull, ~0ull, ~0ull, ~0ull};
+  uint64_t next_gauges_ms_ = 0;
   bool shutting_down_ = false;
 };
 

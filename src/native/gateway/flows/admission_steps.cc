@@ -63,7 +63,8 @@ void TargetJudge::OnResolved(Resolution&& resolution) {
 
 void TargetJudge::Judge(uint32_t address) {
   const std::shared_ptr<const admission::RuleSet>& rules = session_->subject->rules;
-  admission::Decision decision = admission::decide(*rules, protocol_, address, port_);
+  admission::Decision decision =
+      admission::decide(*rules, worker_->reserved().get(), protocol_, address, port_);
   record_->Judge(session_->handle, protocol_, address, port_, decision, rules);
   if (!decision.allow) {
     record_->Deny(worker_);
@@ -74,10 +75,7 @@ void TargetJudge::Judge(uint32_t address) {
   }
   admission::DescriptorRefusal refused = slot_->Take(worker_, session_);
   if (refused != admission::DescriptorRefusal::kNone) {
-    // Allowed but not opened: an error line, as a flow that could not be opened.
-    Refusal refusal = DescriptorRefusalFor(worker_, refused);
-    record_->End(worker_, refusal.error);
-    owner_->OnJudged(false, address, refusal);
+    owner_->OnJudged(false, address, DescriptorRefusalFor(worker_, refused));
     return;
   }
   owner_->OnJudged(true, address, Refusal{});

@@ -46,11 +46,12 @@ void FlowRecord::End(Worker* worker, control::ProxyError error) {
        error);
 }
 
-void FlowRecord::Deny(Worker* worker) {
-  Emit(worker, control::Verdict::kDeny, control::ProxyError::kNone);
+void FlowRecord::Deny(Worker* worker, uint8_t prefix) {
+  Emit(worker, control::Verdict::kDeny, control::ProxyError::kNone, prefix);
 }
 
-void FlowRecord::Emit(Worker* worker, control::Verdict verdict, control::ProxyError error) {
+void FlowRecord::Emit(Worker* worker, control::Verdict verdict, control::ProxyError error,
+                      uint8_t prefix) {
   if (ended_) return;
   ended_ = true;
   struct FlowEnd end;
@@ -65,6 +66,8 @@ void FlowRecord::Emit(Worker* worker, control::Verdict verdict, control::ProxyEr
     end.resource = rules_->resource_names[static_cast<size_t>(decision_.resource)];
   }
   end.destination = destination_;
+  end.prefix = prefix;
+  if (decision_.reserved != nullptr) end.reserved = *decision_.reserved;
   end.port = protocol_ == admission::Protocol::kIcmp ? 0 : port_;
   end.bytes_up = bytes_up;
   end.bytes_down = bytes_down;
@@ -96,14 +99,16 @@ void DescriptorSlot::Release() {
 
 Refusal DescriptorRefusalFor(Worker* worker, admission::DescriptorRefusal refusal) {
   Refusal r;
-  r.status = 503;
-  r.error = control::ProxyError::kProxyInternalError;
+  r.status = 429;
+  r.error = control::ProxyError::kConnectionLimitReached;
+  const admission::DescriptorBudget& budget = worker->shared().descriptors;
   if (refusal == admission::DescriptorRefusal::kPerUser) {
-    worker->events().Count(control::CounterFamily::kRefusedStreams, "descriptors-per-user");
-    r.details = "too many open flows for this user";
+    worker->events().Count(control::CounterFamily::kRefusedStreams, "flows-per-user");
+    r.details = "at most " + std::to_string(budget.per_user_limit()) + " open flows per user";
   } else {
-    worker->events().Count(control::CounterFamily::kRefusedStreams, "descriptors-total");
-    r.details = "the gateway has no descriptor left for a new flow";
+    worker->events().Count(control::CounterFamily::kRefusedStreams, "flows-total");
+    r.details = "the gateway holds its limit of " + std::to_string(budget.total_limit()) +
+                " open flows";
   }
   return r;
 }

@@ -48,15 +48,17 @@ class FlowRecord {
   void Open(Worker* worker);
   // FLOW_END, once: allowed (or an error token when it failed), then nothing more.
   void End(Worker* worker, control::ProxyError error = control::ProxyError::kNone);
-  // A denied flow: FLOW_END with verdict deny, nothing was opened.
-  void Deny(Worker* worker);
+  // A denied flow: FLOW_END with verdict deny, nothing was opened. `prefix` < 32 when what
+  // was refused is a range (a connect-ip scope).
+  void Deny(Worker* worker, uint8_t prefix = 32);
 
   bool ended() const { return ended_; }
   uint64_t bytes_up = 0;
   uint64_t bytes_down = 0;
 
  private:
-  void Emit(Worker* worker, control::Verdict verdict, control::ProxyError error);
+  void Emit(Worker* worker, control::Verdict verdict, control::ProxyError error,
+            uint8_t prefix = 32);
 
   uint32_t session_ = 0;
   admission::Protocol protocol_ = admission::Protocol::kTcp;

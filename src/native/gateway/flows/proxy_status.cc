@@ -13,9 +13,11 @@ const char* ProxyErrorToken(ProxyError error) {
     case ProxyError::kConnectionRefused: return "connection_refused";
     case ProxyError::kConnectionTerminated: return "connection_terminated";
     case ProxyError::kConnectionTimeout: return "connection_timeout";
+    case ProxyError::kConnectionLimitReached: return "connection_limit_reached";
     case ProxyError::kDnsError: return "dns_error";
     case ProxyError::kProxyInternalError: return "proxy_internal_error";
     case ProxyError::kHttpRequestError: return "http_request_error";
+    case ProxyError::kHttpRequestDenied: return "http_request_denied";
   }
   return "proxy_internal_error";
 }

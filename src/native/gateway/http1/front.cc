@@ -21,6 +21,7 @@
 
 namespace passerelle::gateway {
 
+using control::Canned;
 using control::CounterFamily;
 using control::Limit;
 using control::ProxyError;
@@ -30,8 +31,9 @@ namespace {
 constexpr size_t kMaxHead = 16 * 1024;
 // How much of an oversized body is read and dropped so that the 413 reaches the client.
 constexpr size_t kDiscardBytes = 1024 * 1024;
-// An idle persistent connection is closed after this (Node's keepAliveTimeout).
-constexpr uint32_t kKeepAliveIdleMs = 5000;
+// What a connection that sent no whole request in time gets before it is closed.
+constexpr char kIdleTimeoutAnswer[] =
+    "HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
 // Bytes moved per direction per call before the rest waits for the next loop turn.
 constexpr size_t kPumpBudget = 1024 * 1024;
 
@@ -74,7 +76,7 @@ class Http1Front : public Front,
   explicit Http1Front(Connection* connection)
       : connection_(connection),
         worker_(&connection->worker()),
-        timer_([this] { OnTimer(); }),
+        timer_([this] { OnDeadline(); }),
         pump_timer_([this] { Pump(); }),
         judge_(worker_, this),
         target_(&worker_->loop(), this) {}
@@ -115,11 +117,21 @@ class Http1Front : public Front,
   void OnConnectionClosing() override {
     if (closing_done_) return;
     closing_done_ = true;
+    // A request the client left before it was whole (or whose answer it never waited for).
+    if (state_ == State::kBody) {
+      worker_->events().Count(CounterFamily::kRequestsAbandoned, "");
+    }
     worker_->loop().Disarm(&timer_);
     worker_->loop().Disarm(&pump_timer_);
     if (upcall_ != 0) worker_->CancelUpcall(upcall_);
     upcall_ = 0;
+    budget_.Finish();
     EndFlow();
+  }
+
+  void OnWaitTimeout() override {
+    if (state_ != State::kHead) return;
+    Send(kIdleTimeoutAnswer, true);
   }
 
   // --- API requests -------------------------------------------------------------------
@@ -127,6 +139,12 @@ class Http1Front : public Front,
   void OnApiResponse(ApiResponse&& response) override {
     upcall_ = 0;
     if (state_ != State::kWaitingApi) return;
+    if (response.authenticated) connection_->MarkAuthenticated();
+    Send(Format(response, close_after_), close_after_);
+  }
+
+  // An answer on the wire: the status line, the control plane's headers, the framing.
+  static std::string Format(const ApiResponse& response, bool close) {
     std::string out = StatusLine(response.status);
     for (const auto& [name, value] : response.headers) {
       out += name;
@@ -135,14 +153,17 @@ class Http1Front : public Front,
       out += "\r\n";
     }
     if (response.status != 204) out += "content-length: " + std::to_string(response.body.size()) + "\r\n";
-    out += close_after_ ? "connection: close\r\n\r\n" : "connection: keep-alive\r\n\r\n";
+    out += close ? "connection: close\r\n\r\n" : "connection: keep-alive\r\n\r\n";
     if (response.status != 204) out += response.body;
-    Send(std::move(out), close_after_);
+    return out;
   }
 
   void append(const uint8_t* data, size_t length) override {
     const size_t limit = worker_->settings().get(Limit::kMaxRequestBodyBytes);
-    if (body_seen_ + length <= limit) body_.insert(body_.end(), data, data + length);
+    if (body_seen_ + length <= limit && refusal_ == RequestBudget::Take::kOk) {
+      refusal_ = budget_.TakeBytes(length);
+      if (refusal_ == RequestBudget::Take::kOk) body_.insert(body_.end(), data, data + length);
+    }
     body_seen_ += length;
   }
 
@@ -152,7 +173,7 @@ class Http1Front : public Front,
     if (state_ != State::kJudging) return;
     if (!allowed) {
       EndFlow();
-      Refuse(refusal.status, refusal.error, refusal.details);
+      RefuseTunnel(refusal.status, refusal.error, refusal.details);
       return;
     }
     address_ = address;
@@ -187,7 +208,7 @@ class Http1Front : public Front,
     char text[16];
     std::string details(text, admission::format_ipv4(address_, text));
     details += ":" + std::to_string(port_) + ": " + ErrnoName(error);
-    Refuse(status, proxy_error, details);
+    RefuseTunnel(status, proxy_error, details);
   }
 
   void OnTargetReadable() override { PumpDown(); }
@@ -264,15 +285,8 @@ class Http1Front : public Front,
 
   // True when a request head was taken and the state moved on.
   bool ParseHead() {
-    if (in_.empty()) {
-      if (!request_started_ && !timer_.armed()) worker_->loop().Arm(&timer_, kKeepAliveIdleMs);
-      return false;
-    }
-    if (!request_started_) {
-      // The whole request, head and body, must arrive within the deadline (issue #8).
-      request_started_ = true;
-      worker_->loop().Arm(&timer_, worker_->settings().get(Limit::kRequestTimeoutMs));
-    }
+    // While the head arrives the connection's own deadline runs (Connection::WaitForRequest).
+    if (in_.empty()) return false;
     size_t end = http1::find_head_end(in_.data(), in_.size(), &scanned_);
     if (end == 0) {
       if (in_.size() > kMaxHead) Fail(431, "http1-head-too-large");
@@ -315,7 +329,25 @@ class Http1Front : public Front,
     }
     body_.clear();
     body_seen_ = 0;
+    refusal_ = RequestBudget::Take::kOk;
     chunked_ = http1::ChunkedDecoder();
+    // A request with a valid session logs the connection in and is not held against the
+    // limits before login.
+    const bool authenticated =
+        has_authorization_ &&
+        worker_->tables().Authenticate(admission::parse_bearer(authorization_),
+                                       Worker::wall_ms()) != nullptr;
+    if (authenticated) connection_->MarkAuthenticated();
+    const uint64_t waiting_since = connection_->waiting_since_ms();
+    if (!budget_.Open(connection_, authenticated)) {
+      worker_->events().Count(CounterFamily::kRefusedStreams, "unauthenticated-streams");
+      Refuse(Canned::kTooManyRequests);
+      return false;
+    }
+    // The whole request, from the first byte of its head, within the deadline (issue #8).
+    const uint64_t now = worker_->loop().Now();
+    const uint64_t deadline = waiting_since + worker_->settings().get(Limit::kRequestTimeoutMs);
+    worker_->loop().Arm(&timer_, deadline > now ? deadline - now : 0);
     state_ = State::kBody;
     return true;
   }
@@ -346,18 +378,20 @@ class Http1Front : public Front,
     // 413; a body far past it is cut off.
     if (body_seen_ > limit + kDiscardBytes) {
       worker_->events().Count(CounterFamily::kMalformed, "body-too-large");
+      state_ = State::kDone;
       connection_->Close();
       return false;
     }
     if (!complete) return false;
     worker_->loop().Disarm(&timer_);
-    request_started_ = false;
     if (body_seen_ > limit) {
       worker_->events().Count(CounterFamily::kMalformed, "body-too-large");
-      std::string body = R"({"error":"payload_too_large","message":"request body too large"})";
-      Send(StatusLine(413) + "content-type: application/json\r\ncontent-length: " +
-               std::to_string(body.size()) + "\r\nconnection: close\r\n\r\n" + body,
-           true);
+      Refuse(Canned::kPayloadTooLarge);
+      return false;
+    }
+    if (refusal_ != RequestBudget::Take::kOk) {
+      worker_->events().Count(CounterFamily::kRequestsRefused, RequestBudget::Label(refusal_));
+      Refuse(refusal_ == RequestBudget::Take::kTotal ? Canned::kBusy : Canned::kTooManyRequests);
       return false;
     }
     ApiRequest request;
@@ -380,6 +414,11 @@ class Http1Front : public Front,
   void Fail(uint16_t status, const char* kind) {
     worker_->events().Count(CounterFamily::kMalformed, kind);
     Send(StatusLine(status) + "connection: close\r\ncontent-length: 0\r\n\r\n", true);
+  }
+
+  // A canned answer for a limit; the connection ends after it, the rest of the request unread.
+  void Refuse(Canned which) {
+    Send(Format(worker_->settings().answer(which), true), true);
   }
 
   void Send(std::string bytes, bool close_after) {
@@ -409,49 +448,50 @@ class Http1Front : public Front,
     out_.clear();
     out_.shrink_to_fit();
     if (close_after_response_) {
-      connection_->Close();
+      state_ = State::kDone;
+      connection_->EndAfterAnswer();
       return;
     }
     state_ = State::kHead;
+    // Answered: its bytes are given back and the connection waits for the next request.
+    budget_.Finish();
     connection_->WantRead(true);
     Process();
   }
 
-  void OnTimer() {
-    if (state_ == State::kHead && !request_started_) {
-      connection_->Close();  // idle persistent connection
-      return;
-    }
-    if (state_ == State::kHead || state_ == State::kBody) {
-      worker_->events().Count(CounterFamily::kMalformed, "request-timeout");
-      Send(StatusLine(408) + "connection: close\r\ncontent-length: 0\r\n\r\n", true);
-    }
+  // The request has not arrived whole in time: 408, and the connection ends (issue #8).
+  void OnDeadline() {
+    if (state_ != State::kBody) return;
+    worker_->events().Count(CounterFamily::kRequestsRefused, "request-timeout");
+    Refuse(Canned::kRequestTimeout);
   }
 
   void StartConnect() {
     worker_->loop().Disarm(&timer_);
-    request_started_ = false;
+    // The request is whole: from here the connection is a tunnel, or refused and closed.
+    connection_->BecameTunnel();
     connection_->WantRead(false);
     // proxy-authorization is what HTTPS-proxy clients send; authorization also works.
     std::string_view value = !proxy_authorization_.empty() ? proxy_authorization_ : authorization_;
     admission::Session* session =
-        worker_->tables().Authenticate(admission::parse_bearer(value), worker_->wall_ms());
+        worker_->tables().Authenticate(admission::parse_bearer(value), Worker::wall_ms());
     if (session == nullptr) {
-      Refuse(407, ProxyError::kHttpRequestError, "no valid bearer token",
-             "proxy-authenticate: Bearer realm=\"passerelle\"\r\n");
+      RefuseTunnel(407, ProxyError::kHttpRequestError, "no valid bearer token",
+                   "proxy-authenticate: Bearer realm=\"passerelle\"\r\n");
       return;
     }
+    connection_->MarkAuthenticated();
     const uint32_t cap = worker_->settings().get(Limit::kStreamsPerSession);
     if (!reservation_.Take(session, cap)) {
       worker_->events().Count(CounterFamily::kRefusedStreams, "streams-per-session");
-      Refuse(429, ProxyError::kProxyInternalError, "too many flows in this session");
+      RefuseTunnel(429, ProxyError::kProxyInternalError, "too many flows in this session");
       return;
     }
     admission::Authority authority;
     if (!admission::parse_authority(path_, &authority)) {
       worker_->events().Count(CounterFamily::kMalformed, "authority");
       reservation_.Release();
-      Refuse(400, ProxyError::kHttpRequestError, "CONNECT needs :authority host:port");
+      RefuseTunnel(400, ProxyError::kHttpRequestError, "CONNECT needs :authority host:port");
       return;
     }
     session->Attach(this);
@@ -461,8 +501,8 @@ class Http1Front : public Front,
                  &slot_);
   }
 
-  void Refuse(uint16_t status, ProxyError error, const std::string& details,
-              const std::string& extra = "") {
+  void RefuseTunnel(uint16_t status, ProxyError error, const std::string& details,
+                    const std::string& extra = "") {
     Send(StatusLine(status) + "proxy-status: " + ProxyStatus(error, details) +
              "\r\ncontent-length: 0\r\nconnection: close\r\n" + extra + "\r\n",
          true);
@@ -639,9 +679,8 @@ class Http1Front : public Front,
   bool closing_done_ = false;
   std::vector<uint8_t> in_;
   size_t scanned_ = 0;
-  core::Timer timer_;  // keep-alive idle, or the request's deadline
+  core::Timer timer_;  // the request's deadline
   core::Timer pump_timer_;
-  bool request_started_ = false;
 
   // The request being read.
   std::string method_;
@@ -657,6 +696,8 @@ class Http1Front : public Front,
   http1::ChunkedDecoder chunked_;
   std::vector<uint8_t> body_;
   size_t body_seen_ = 0;
+  RequestBudget budget_;
+  RequestBudget::Take refusal_ = RequestBudget::Take::kOk;
   uint64_t upcall_ = 0;
 
   // The answer being written.

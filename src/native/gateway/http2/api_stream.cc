@@ -1,13 +1,17 @@
 // A JSON API call over HTTP/2 (login, configuration, logout): the request is read whole under
-// the limits (body size, deadline, the connection's pre-authentication caps), sent up to the
-// control plane, and its answer written back on the same stream.
+// the limits (body size, a deadline, what a connection may hold before login), sent up to the
+// control plane, and its answer written back on the same stream. An answer given for a limit
+// (413, 408, 429, 503: the control plane's canned answers) is followed by RST_STREAM
+// NO_ERROR once sent: the rest of the body is not wanted (RFC 9113 §8.1).
 #include <cstring>
 
+#include "../admission/bearer.h"
 #include "../worker/worker.h"
 #include "streams.h"
 
 namespace passerelle::gateway {
 
+using control::Canned;
 using control::CounterFamily;
 using control::Limit;
 
@@ -15,18 +19,21 @@ namespace {
 
 class ApiStream : public Stream, public UpcallClient {
  public:
-  ApiStream(Http2Front* front, int32_t id, std::unique_ptr<RequestHeaders> headers)
+  ApiStream(Http2Front* front, int32_t id, std::unique_ptr<RequestHeaders> headers,
+            bool authenticated)
       : Stream(front, id),
         headers_(std::move(headers)),
-        deadline_([this] { OnDeadline(); }) {
-    front_->api_streams++;
+        authenticated_(authenticated),
+        deadline_([this] { OnDeadline(); }) {}
+
+  ~ApiStream() override { Release(); }
+
+  // False when the connection holds as many requests before login as it may.
+  bool Open() {
+    if (!budget_.Open(&front_->connection(), authenticated_)) return false;
     Worker& worker = front_->worker();
     worker.loop().Arm(&deadline_, worker.settings().get(Limit::kRequestTimeoutMs));
-  }
-
-  ~ApiStream() override {
-    Release();
-    front_->api_streams--;
+    return true;
   }
 
   void OnData(const uint8_t* data, size_t length) override {
@@ -36,26 +43,16 @@ class ApiStream : public Stream, public UpcallClient {
     const Settings& settings = worker.settings();
     if (body_.size() + length > settings.get(Limit::kMaxRequestBodyBytes)) {
       worker.events().Count(CounterFamily::kMalformed, "body-too-large");
-      Release();
-      state_ = State::kAnswered;
-      ApiResponse response;
-      response.status = 413;
-      response.headers = {{"content-type", "application/json"}, {"cache-control", "no-store"}};
-      response.body = R"({"error":"payload_too_large","message":"request body too large"})";
-      // The rest of the body is not wanted: the stream is reset once the answer is out.
-      reset_after_answer_ = true;
-      Answer(std::move(response));
+      Refuse(Canned::kPayloadTooLarge);
       return;
     }
-    if (front_->api_bytes + length > settings.get(Limit::kUnauthenticatedBytes)) {
-      worker.events().Count(CounterFamily::kRefusedStreams, "api-bytes-per-connection");
-      Release();
-      state_ = State::kAnswered;
-      front_->Reset(id_, NGHTTP2_ENHANCE_YOUR_CALM);
+    RequestBudget::Take taken = budget_.TakeBytes(length);
+    if (taken != RequestBudget::Take::kOk) {
+      worker.events().Count(CounterFamily::kRequestsRefused, RequestBudget::Label(taken));
+      Refuse(taken == RequestBudget::Take::kTotal ? Canned::kBusy : Canned::kTooManyRequests);
       return;
     }
     body_.insert(body_.end(), data, data + length);
-    front_->api_bytes += length;
   }
 
   void OnEndStream() override {
@@ -71,7 +68,6 @@ class ApiStream : public Stream, public UpcallClient {
     request.has_content_type = headers_->content_type_count > 0;
     request.content_type = headers_->content_type;
     request.body = std::move(body_);
-    front_->api_bytes -= request.body.size();
     body_.clear();
     request.source_address = front_->connection().source_text();
     upcall_ = worker.SendApiRequest(this, std::move(request));
@@ -81,6 +77,9 @@ class ApiStream : public Stream, public UpcallClient {
     upcall_ = 0;
     if (state_ != State::kWaiting) return;
     state_ = State::kAnswered;
+    if (response.authenticated) front_->connection().MarkAuthenticated();
+    // The request's bytes are no longer held before login once it is answered.
+    budget_.Finish();
     Answer(std::move(response));
   }
 
@@ -96,8 +95,16 @@ class ApiStream : public Stream, public UpcallClient {
     return static_cast<ssize_t>(n);
   }
 
-  void OnClose(uint32_t) override { Release(); }
-  void OnConnectionClosing() override { Release(); }
+  void OnClose(uint32_t) override {
+    // The client reset the stream or went away before its request was whole.
+    if (state_ == State::kReading) front_->worker().events().Count(CounterFamily::kRequestsAbandoned, "");
+    Release();
+  }
+
+  void OnConnectionClosing() override {
+    if (state_ == State::kReading) front_->worker().events().Count(CounterFamily::kRequestsAbandoned, "");
+    Release();
+  }
 
  private:
   enum class State : uint8_t { kReading, kWaiting, kAnswered };
@@ -110,15 +117,22 @@ class ApiStream : public Stream, public UpcallClient {
       headers.emplace_back("content-length", std::to_string(response_.body.size()));
     }
     front_->Respond(id_, response_.status, headers, response_.body.empty() ? nullptr : this);
+    if (response_.body.empty() && reset_after_answer_) front_->Reset(id_, NGHTTP2_NO_ERROR);
   }
 
-  // An API request that has not arrived whole in time is given up (issue #8).
-  void OnDeadline() {
-    if (state_ != State::kReading) return;
-    front_->worker().events().Count(CounterFamily::kMalformed, "request-timeout");
+  // An answer for a limit; the rest of the request is not wanted.
+  void Refuse(Canned which) {
     Release();
     state_ = State::kAnswered;
-    front_->Reset(id_, NGHTTP2_CANCEL);
+    reset_after_answer_ = true;
+    Answer(ApiResponse(front_->worker().settings().answer(which)));
+  }
+
+  // An API request that has not arrived whole in time is answered 408 (issue #8).
+  void OnDeadline() {
+    if (state_ != State::kReading) return;
+    front_->worker().events().Count(CounterFamily::kRequestsRefused, "request-timeout");
+    Refuse(Canned::kRequestTimeout);
   }
 
   void Release() {
@@ -126,12 +140,14 @@ class ApiStream : public Stream, public UpcallClient {
     worker.loop().Disarm(&deadline_);
     if (upcall_ != 0) worker.CancelUpcall(upcall_);
     upcall_ = 0;
-    front_->api_bytes -= body_.size();
     body_.clear();
     body_.shrink_to_fit();
+    budget_.Finish();
   }
 
   std::unique_ptr<RequestHeaders> headers_;
+  bool authenticated_;
+  RequestBudget budget_;
   std::vector<uint8_t> body_;
   core::Timer deadline_;
   State state_ = State::kReading;
@@ -144,7 +160,21 @@ class ApiStream : public Stream, public UpcallClient {
 }  // namespace
 
 Stream* StartApiStream(Http2Front* front, int32_t id, std::unique_ptr<RequestHeaders> headers) {
-  auto* stream = new ApiStream(front, id, std::move(headers));
+  Worker& worker = front->worker();
+  // A request with a valid session logs the connection in, and is not held against the limits
+  // before login.
+  const bool authenticated =
+      headers->authorization_count == 1 &&
+      worker.tables().Authenticate(admission::parse_bearer(headers->authorization),
+                                   Worker::wall_ms()) != nullptr;
+  if (authenticated) front->connection().MarkAuthenticated();
+  auto* stream = new ApiStream(front, id, std::move(headers), authenticated);
+  if (!stream->Open()) {
+    delete stream;
+    worker.events().Count(CounterFamily::kRefusedStreams, "unauthenticated-streams");
+    front->Reset(id, NGHTTP2_REFUSED_STREAM);
+    return nullptr;
+  }
   front->Adopt(stream);
   return stream;
 }

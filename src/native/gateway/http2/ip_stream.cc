@@ -68,8 +68,8 @@ class IpStream : public Stream,
     scope_ = admission::Prefix{network, prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix)};
     const auto& rules = session->subject->rules;
     if (prefix == 32) {
-      admission::Decision decision =
-          admission::decide(*rules, admission::Protocol::kIcmp, network, 0);
+      admission::Decision decision = admission::decide(*rules, worker.reserved().get(),
+                                                       admission::Protocol::kIcmp, network, 0);
       if (!decision.allow) {
         FlowRecord record;
         record.Judge(session->handle, admission::Protocol::kIcmp, network, 0, decision, rules);
@@ -77,19 +77,34 @@ class IpStream : public Stream,
         Refuse(403, ProxyError::kDestinationIpProhibited, "not allowed by policy");
         return;
       }
-    } else if (!admission::may_allow_icmp(*rules, scope_)) {
-      // Nothing in range may be pinged: refused before anything is set up (issue #8).
-      Refuse(403, ProxyError::kDestinationIpProhibited, "no ICMP allowed by policy in range");
+    }
+    // Nothing is set up for a user the policy lets ping nowhere in the scope: the stream would
+    // only answer "prohibited" to every packet (issue #8).
+    if (!admission::may_allow_icmp(*rules, scope_)) {
+      FlowRecord record;
+      record.Judge(session->handle, admission::Protocol::kIcmp, network, 0, admission::Decision{},
+                   rules);
+      record.Deny(&worker, prefix);
+      Refuse(403, ProxyError::kDestinationIpProhibited, "not allowed by policy");
+      return;
+    }
+    // A connect-ip stream counts as one flow socket, as the ICMP socket it once opened did.
+    admission::DescriptorRefusal refused = slot_.Take(&worker, session);
+    if (refused != admission::DescriptorRefusal::kNone) {
+      Refusal refusal = DescriptorRefusalFor(&worker, refused);
+      Refuse(refusal.status, refusal.error, refusal.details);
       return;
     }
     IcmpEcho* icmp = worker.icmp();
     if (icmp == nullptr) {
+      slot_.Release();
       Refuse(502, ProxyError::kProxyInternalError, "the gateway has no ICMP socket");
       return;
     }
     const uint32_t cap = worker.settings().get(Limit::kStreamsPerSession);
     if (!reservation_.Take(session, cap)) {
       worker.events().Count(CounterFamily::kRefusedStreams, "streams-per-session");
+      slot_.Release();
       Refuse(429, ProxyError::kProxyInternalError,
              "at most " + std::to_string(cap) + " flows per session");
       return;
@@ -236,8 +251,8 @@ class IpStream : public Stream,
     admission::Session* session = this->session();
     if (session == nullptr) return;
     const auto& rules = session->subject->rules;
-    admission::Decision decision =
-        admission::decide(*rules, admission::Protocol::kIcmp, ip.destination, 0);
+    admission::Decision decision = admission::decide(*rules, worker.reserved().get(),
+                                                     admission::Protocol::kIcmp, ip.destination, 0);
     if (!decision.allow) {
       if (denied_once_.insert(ip.destination).second) {
         FlowRecord record;
@@ -328,6 +343,7 @@ class IpStream : public Stream,
     order_.clear();
     if (state_ == State::kOpen) state_ = State::kDone;
     reservation_.Release();
+    slot_.Release();
     DetachFromSession();
   }
 
@@ -341,6 +357,7 @@ class IpStream : public Stream,
   admission::Prefix scope_{0, 0};
   uint64_t owner_ = 0;
   FlowReservation reservation_;
+  DescriptorSlot slot_;
   core::CapsuleReader capsules_;
   std::unordered_map<uint32_t, std::unique_ptr<FlowRecord>> records_;
   std::vector<uint32_t> order_;

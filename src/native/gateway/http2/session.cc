@@ -182,6 +182,9 @@ void Http2Front::OnReadable() {
 
 void Http2Front::OnWritable() { Flush(); }
 
+// No request in time on a connection that has not logged in: closed (issue #8).
+void Http2Front::OnWaitTimeout() { connection_->Close(); }
+
 void Http2Front::ApplyResets() {
   std::vector<std::pair<int32_t, uint32_t>> resets;
   resets.swap(pending_resets_);
@@ -426,18 +429,8 @@ int Http2Front::OnStreamClose(int32_t stream_id, uint32_t error_code) {
 }
 
 void Http2Front::Dispatch(int32_t id, std::unique_ptr<RequestHeaders> headers, bool end_stream) {
-  Stream* stream = nullptr;
-  if (headers->method == "CONNECT") {
-    stream = StartTunnel(this, id, *headers);
-  } else {
-    const Settings& settings = worker_->settings();
-    if (api_streams >= settings.get(Limit::kUnauthenticatedStreams)) {
-      worker_->events().Count(CounterFamily::kRefusedStreams, "api-streams-per-connection");
-      Reset(id, NGHTTP2_REFUSED_STREAM);
-      return;
-    }
-    stream = StartApiStream(this, id, std::move(headers));
-  }
+  Stream* stream = headers->method == "CONNECT" ? StartTunnel(this, id, *headers)
+                                                : StartApiStream(this, id, std::move(headers));
   if (stream != nullptr && end_stream) stream->OnEndStream();
 }
 

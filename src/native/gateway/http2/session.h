@@ -84,6 +84,7 @@ class Http2Front : public Front {
   void OnWritable() override;
   void Flush() override;
   void OnConnectionClosing() override;
+  void OnWaitTimeout() override;
 
   Worker& worker() { return *worker_; }
   Connection& connection() { return *connection_; }
@@ -108,9 +109,6 @@ class Http2Front : public Front {
   // Takes ownership of a stream and routes the stream's frames to it.
   void Adopt(Stream* stream);
 
-  // Open API streams and the request bytes they buffer (pre-authentication caps).
-  uint32_t api_streams = 0;
-  size_t api_bytes = 0;
   // nghttp2's memory, counted by the allocator.
   size_t memory = 0;
 

@@ -32,13 +32,16 @@ std::string_view BearerToken(const RequestHeaders& h) {
 Stream* StartTunnel(Http2Front* front, int32_t id, const RequestHeaders& headers) {
   Worker& worker = front->worker();
   const Settings& settings = worker.settings();
-  admission::Session* session = worker.tables().Authenticate(BearerToken(headers), worker.wall_ms());
+  admission::Session* session = worker.tables().Authenticate(BearerToken(headers), Worker::wall_ms());
   if (session == nullptr) {
     front->Refuse(id, 407, static_cast<uint8_t>(ProxyError::kHttpRequestError),
                   "no valid bearer token",
                   {{"proxy-authenticate", "Bearer realm=\"passerelle\""}});
     return nullptr;
   }
+  // A valid session: the connection has logged in (the front door counts it out of the caps
+  // before login).
+  front->connection().MarkAuthenticated();
   const uint32_t cap = settings.get(Limit::kStreamsPerSession);
   if (session->shared->flows.load(std::memory_order_relaxed) >= static_cast<int32_t>(cap)) {
     worker.events().Count(CounterFamily::kRefusedStreams, "streams-per-session");

@@ -121,28 +121,54 @@ TEST(admission_decides_first_match_default_deny) {
   web.ports = {{80, 80}, {8000, 8099}};
   set.rules.push_back(web);
   set.rules.push_back(rule(true, 1, 1, 0xc6120000, 24, kAll));
-  Decision d = decide(set, Protocol::kTcp, 0xc612000a, 80);
+  Decision d = decide(set, nullptr, Protocol::kTcp, 0xc612000a, 80);
   CHECK(!d.allow && d.policy_index == 0 && d.resource == 0);
-  d = decide(set, Protocol::kTcp, 0xc612000a, 8050);
+  d = decide(set, nullptr, Protocol::kTcp, 0xc612000a, 8050);
   CHECK(!d.allow && d.policy_index == 0);
-  d = decide(set, Protocol::kTcp, 0xc612000a, 22);
+  d = decide(set, nullptr, Protocol::kTcp, 0xc612000a, 22);
   CHECK(d.allow && d.policy_index == 1 && d.resource == 1);
   // The port-limited resource says nothing about ICMP: the next rule decides.
-  d = decide(set, Protocol::kIcmp, 0xc612000a, 0);
+  d = decide(set, nullptr, Protocol::kIcmp, 0xc612000a, 0);
   CHECK(d.allow && d.policy_index == 1);
-  d = decide(set, Protocol::kUdp, 0xc6120100, 53);
+  d = decide(set, nullptr, Protocol::kUdp, 0xc6120100, 53);
   CHECK(!d.allow && d.policy_index == -1 && d.resource == -1);
 }
 
-TEST(admission_excludes_reserved_ranges_a_rule_does_not_name) {
+TEST(admission_reaches_reserved_destinations_only_through_a_resource_inside_them) {
+  ReservedList reserved;
+  reserved.blocks = {{Prefix{0x7f000000, 0xff000000}, "loopback"},
+                     {Prefix{0xa9fe0000, 0xffff0000}, "link-local"},
+                     {Prefix{0xc6120001, 0xffffffff}, "gateway-address"}};
   RuleSet set;
-  set.resource_names = {"everything"};
-  Rule all = rule(true, 0, 0, 0, 0, kAll);
-  all.excluded = {Prefix{0x7f000000, 0xff000000}, Prefix{0xa9fe0000, 0xffff0000}};
-  set.rules.push_back(all);
-  CHECK(decide(set, Protocol::kTcp, 0xc612000a, 80).allow);
-  CHECK(!decide(set, Protocol::kTcp, 0x7f000001, 9100).allow);
-  CHECK(!decide(set, Protocol::kTcp, 0xa9fea9fe, 80).allow);
+  set.resource_names = {"everything", "metrics"};
+  set.rules.push_back(rule(true, 0, 0, 0, 0, kAll));
+  Decision d = decide(set, &reserved, Protocol::kTcp, 0xc612000a, 80);
+  CHECK(d.allow && d.reserved == nullptr);
+  d = decide(set, &reserved, Protocol::kTcp, 0x7f000001, 9100);
+  CHECK(!d.allow && d.policy_index == -1 && d.reserved != nullptr && *d.reserved == "loopback");
+  d = decide(set, &reserved, Protocol::kTcp, 0xa9fea9fe, 80);
+  CHECK(!d.allow && d.reserved != nullptr && *d.reserved == "link-local");
+  d = decide(set, &reserved, Protocol::kIcmp, 0xc6120001, 0);
+  CHECK(!d.allow && d.reserved != nullptr && *d.reserved == "gateway-address");
+  // A resource that names the range opens it (127.0.0.1/32 inside 127.0.0.0/8).
+  RuleSet named;
+  named.resource_names = {"metrics"};
+  named.rules.push_back(rule(true, 0, 0, 0x7f000001, 32, protocol_bit(Protocol::kTcp)));
+  d = decide(named, &reserved, Protocol::kTcp, 0x7f000001, 9100);
+  CHECK(d.allow && d.resource == 0);
+  // Any deny covers a reserved address.
+  RuleSet denied;
+  denied.resource_names = {"everything"};
+  denied.rules.push_back(rule(false, 3, 0, 0, 0, kAll));
+  d = decide(denied, &reserved, Protocol::kTcp, 0x7f000001, 22);
+  CHECK(!d.allow && d.policy_index == 3 && d.reserved == nullptr);
+  CHECK(prefix_within(Prefix{0x7f000001, 0xffffffff}, Prefix{0x7f000000, 0xff000000}));
+  CHECK(!prefix_within(Prefix{0, 0}, Prefix{0x7f000000, 0xff000000}));
+}
+
+TEST(admission_knows_whether_icmp_may_be_allowed_in_a_scope) {
+  RuleSet set;
+  set.rules.push_back(rule(true, 0, 0, 0, 0, kAll));
   CHECK(may_allow_icmp(set, Prefix{0, 0}));
   RuleSet none;
   none.rules.push_back(rule(true, 0, 0, 0xc612000a, 32, protocol_bit(Protocol::kTcp)));

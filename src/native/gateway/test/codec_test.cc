@@ -30,19 +30,20 @@ std::string ToHex(const std::vector<uint8_t>& bytes) {
   return out;
 }
 
-// encodeSubject(7, {web: tcp 198.18.0.10/32 ports 80, 8000-8099, loopback excluded; dns:
-// deny everything to 0/0}) from gateway-wire.ts.
+// encodeSubject(7, {web: tcp 198.18.0.10/32 ports 80, 8000-8099; dns: deny everything to
+// 0/0}) from gateway-wire.ts.
 const char kSubject[] =
-    "590000000207000000020000000300000077656203000000646e73020000000101000000000000000a0012c6"
-    "ffffffff0100020050005000401fa31f01000000007f000000ff00020000000100000000000000000000000701"
-    "00000000";
+    "4d0000000207000000020000000300000077656203000000646e73020000000101000000000000000a0012c6"
+    "ffffffff0100020050005000401fa31f000200000001000000000000000000000007010000";
 
 }  // namespace
 
 // What gateway-wire.test.ts decodes.
 const char kEvents[] =
-    "53000000690400000001030000000102030000000002040001000000030000007765620a0012c650001000000"
-    "000000000a0000000000000001500000003010b00000063617073756c652d746f6f020000000409000000";
+    "a9000000690600000001030000000102030000000002040001000000030000007765620a0012c62050001000"
+    "000000000000a0000000000000001500000000000000020300000002010000ffffffff000000000000000000"
+    "00000000000000000000000000000000000000000000080000006c6f6f706261636b050c000000666c6f772d"
+    "736f636b657473280000000000000003010b00000063617073756c652d746f6f020000000409000000";
 
 TEST(codec_reads_a_subject_the_typescript_encoder_wrote) {
   std::vector<uint8_t> bytes = FromHex(kSubject);
@@ -66,10 +67,9 @@ TEST(codec_reads_a_subject_the_typescript_encoder_wrote) {
   CHECK(web.prefix.network == 0xc612000a && web.prefix.mask == 0xffffffff);
   CHECK(web.protocols == 1 && !web.covers_icmp);
   CHECK(web.ports.size() == 2 && web.ports[1].from == 8000 && web.ports[1].to == 8099);
-  CHECK(web.excluded.size() == 1 && web.excluded[0].network == 0x7f000000);
   const admission::Rule& dns = set.rules[1];
   CHECK(!dns.allow && dns.resource == 1 && dns.protocols == 7 && dns.covers_icmp);
-  CHECK(dns.ports.empty() && dns.excluded.empty());
+  CHECK(dns.ports.empty());
 }
 
 TEST(codec_refuses_rule_counts_the_message_cannot_hold) {
@@ -95,11 +95,21 @@ TEST(codec_writes_the_events_the_typescript_decoder_reads) {
   end.policy = 1;
   end.resource = "web";
   end.destination = 0xc612000a;
+  end.prefix = 32;
   end.port = 80;
   end.bytes_up = 16;
   end.bytes_down = 160;
   end.duration_ms = 21;
   events.FlowEnd(end);
+  FlowEnd denied;
+  denied.session = 3;
+  denied.protocol = admission::Protocol::kIcmp;
+  denied.verdict = control::Verdict::kDeny;
+  denied.destination = 0;
+  denied.prefix = 0;
+  denied.reserved = "loopback";
+  events.FlowEnd(denied);
+  events.Gauge("flow-sockets", 40);
   events.Count(control::CounterFamily::kMalformed, "capsule-too");
   events.Count(control::CounterFamily::kMalformed, "capsule-too", 1);
   std::vector<uint8_t> records;

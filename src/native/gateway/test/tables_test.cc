@@ -60,19 +60,6 @@ TEST(tables_end_a_sessions_flows_with_it) {
   CHECK_EQ(tables.sessions(), 0u);
 }
 
-TEST(caps_count_connections_per_source_and_overall) {
-  ConnectionCaps caps;
-  caps.SetLimits(3, 2);
-  CHECK(caps.Acquire(1) == ConnectionRefusal::kNone);
-  CHECK(caps.Acquire(1) == ConnectionRefusal::kNone);
-  CHECK(caps.Acquire(1) == ConnectionRefusal::kPerSource);
-  CHECK(caps.Acquire(2) == ConnectionRefusal::kNone);
-  CHECK(caps.Acquire(3) == ConnectionRefusal::kTotal);
-  caps.Release(1);
-  CHECK(caps.Acquire(3) == ConnectionRefusal::kNone);
-  CHECK_EQ(caps.total(), 3u);
-}
-
 TEST(caps_hold_descriptor_limits_under_a_race) {
   DescriptorBudget budget;
   budget.SetLimits(1000, 600);

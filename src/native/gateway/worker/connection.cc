@@ -12,7 +12,13 @@
 
 namespace passerelle::gateway {
 
+using control::CounterFamily;
+using control::Limit;
+
 namespace {
+
+// How long a client may take to read a last answer before its connection is cut.
+constexpr uint32_t kLingerMs = 2000;
 
 std::string AddressText(uint32_t address) {
   char text[16];
@@ -21,18 +27,46 @@ std::string AddressText(uint32_t address) {
 
 }  // namespace
 
-Connection::Connection(Worker* worker, int fd, uint32_t source_address, uint16_t /*port*/)
+Connection::Connection(Worker* worker, int fd, uint32_t source_address, uint64_t id)
     : worker_(worker),
       fd_(fd),
       source_address_(source_address),
+      id_(id),
       source_text_(AddressText(source_address)),
-      handshake_timer_([this] { OnHandshakeTimeout(); }),
+      ticket_(source_address, worker->index(), id),
+      handshake_timer_([this] {
+        if (lingering_) Close();
+        else OnHandshakeTimeout();
+      }),
       resume_timer_([this] {
-        if (!closed_ && front_) front_->OnReadable();
+        if (!closed_ && front_ && !lingering_) front_->OnReadable();
         FlushIfDirty();
-      }) {}
+      }),
+      wait_timer_([this] { OnWaitTimeout(); }) {}
 
 Connection::~Connection() = default;
+
+bool Connection::Admit() {
+  const Settings& settings = worker_->settings();
+  admission::FrontLimits limits;
+  limits.connections = settings.get(Limit::kConnections);
+  limits.connections_per_source = settings.get(Limit::kConnectionsPerSource);
+  limits.unauthenticated = settings.get(Limit::kUnauthenticatedConnections);
+  limits.unauthenticated_per_source = settings.get(Limit::kUnauthenticatedConnectionsPerSource);
+  std::vector<admission::Eviction> evicted;
+  admission::AdmitRefusal refusal = worker_->shared().admission.Admit(&ticket_, limits, &evicted);
+  for (const admission::Eviction& e : evicted) worker_->Evict(e);
+  if (refusal != admission::AdmitRefusal::kNone) {
+    // Nothing can be said before TLS: the connection is closed at once.
+    worker_->events().Count(CounterFamily::kConnectionsRefused,
+                            admission::AdmitRefusalLabel(refusal));
+    ::close(fd_);
+    fd_ = -1;
+    closed_ = true;
+    return false;
+  }
+  return true;
+}
 
 void Connection::Start() {
   const Settings& settings = worker_->settings();
@@ -47,18 +81,22 @@ void Connection::Start() {
   }
   // A connection that has not finished TLS in time is closed: silent sockets must not pile
   // up (issue #8).
-  worker_->loop().Arm(&handshake_timer_, settings.get(control::Limit::kHandshakeTimeoutMs));
+  worker_->loop().Arm(&handshake_timer_, settings.get(Limit::kHandshakeTimeoutMs));
   ContinueHandshake();
 }
 
 void Connection::OnIo(uint32_t events) {
   if (closed_) return;
+  if (lingering_) {
+    DrainLingering();
+    return;
+  }
   if (!front_) {
     ContinueHandshake();
     return;
   }
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) front_->OnReadable();
-  if (!closed_ && (events & EPOLLOUT)) front_->OnWritable();
+  if (!closed_ && !lingering_ && (events & EPOLLOUT)) front_->OnWritable();
   FlushIfDirty();
 }
 
@@ -75,7 +113,9 @@ void Connection::ContinueHandshake() {
       return;
     case core::TlsStatus::kClosed:
     case core::TlsStatus::kError:
-      worker_->events().Count(control::CounterFamily::kMalformed, "tls-handshake");
+      if (status == core::TlsStatus::kError) {
+        worker_->events().Count(CounterFamily::kMalformed, "tls-handshake");
+      }
       Close();
       return;
   }
@@ -87,17 +127,21 @@ void Connection::ContinueHandshake() {
     // a bulk flow's (docs/gateway-dataplane.md, "Limits and queues").
     int lowat = 128 * 1024;
     setsockopt(fd_, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
+    protocol_ = Protocol::kHttp2;
     front_ = MakeHttp2Front(this);
   } else {
+    protocol_ = Protocol::kHttp1;
     front_ = MakeHttp1Front(this);
   }
-  if (!closed_) front_->OnReadable();
+  if (closed_) return;
+  WaitForRequest();
+  front_->OnReadable();
   FlushIfDirty();
 }
 
 void Connection::OnHandshakeTimeout() {
   if (closed_ || front_) return;
-  worker_->events().Count(control::CounterFamily::kMalformed, "tls-handshake-timeout");
+  worker_->events().Count(CounterFamily::kConnectionsClosed, "handshake-timeout");
   Close();
 }
 
@@ -108,7 +152,7 @@ void Connection::MarkDirty() {
 }
 
 void Connection::FlushIfDirty() {
-  if (!dirty_ || closed_ || !front_) return;
+  if (!dirty_ || closed_ || !front_ || lingering_) return;
   dirty_ = false;
   front_->Flush();
 }
@@ -143,26 +187,146 @@ void Connection::ShutdownWrite() {
   ::shutdown(fd_, SHUT_WR);
 }
 
+void Connection::MarkAuthenticated() {
+  if (authenticated()) return;
+  worker_->shared().admission.Authenticate(&ticket_);
+  if (protocol_ == Protocol::kHttp2) StopWaiting();
+}
+
+void Connection::BecameTunnel() {
+  tunnel_ = true;
+  StopWaiting();
+}
+
+bool Connection::OpenRequest(bool authenticated) {
+  if (!authenticated) {
+    if (unauthenticated_requests_ >= worker_->settings().get(Limit::kUnauthenticatedStreams)) {
+      return false;
+    }
+    unauthenticated_requests_++;
+  }
+  requests_++;
+  StopWaiting();
+  return true;
+}
+
+void Connection::RequestFinished(bool authenticated) {
+  if (requests_ > 0) requests_--;
+  if (!authenticated && unauthenticated_requests_ > 0) unauthenticated_requests_--;
+  WaitForRequest();
+}
+
+void Connection::WaitForRequest() {
+  StopWaiting();
+  if (closed_ || lingering_ || tunnel_ || requests_ > 0 || !front_) return;
+  if (protocol_ == Protocol::kHttp2 && authenticated()) return;
+  waiting_since_ms_ = worker_->loop().Now();
+  worker_->loop().Arm(&wait_timer_, worker_->settings().get(Limit::kRequestTimeoutMs));
+}
+
+void Connection::StopWaiting() { worker_->loop().Disarm(&wait_timer_); }
+
+void Connection::OnWaitTimeout() {
+  if (closed_ || lingering_ || !front_ || tunnel_ || requests_ > 0) return;
+  worker_->events().Count(CounterFamily::kConnectionsClosed, "request-timeout");
+  front_->OnWaitTimeout();
+}
+
+void Connection::Evict() {
+  if (closed_) return;
+  worker_->events().Count(CounterFamily::kConnectionsClosed, "evicted");
+  Close();
+}
+
+void Connection::EndAfterAnswer() {
+  if (closed_ || lingering_) return;
+  lingering_ = true;
+  StopWaiting();
+  worker_->loop().Disarm(&resume_timer_);
+  if (front_) front_->OnConnectionClosing();
+  if (tls_ && tls_->handshake_done()) tls_->Shutdown();
+  ::shutdown(fd_, SHUT_WR);
+  want_write_ = false;
+  want_read_ = true;
+  UpdateInterest();
+  worker_->loop().Arm(&handshake_timer_, kLingerMs);
+}
+
+void Connection::DrainLingering() {
+  uint8_t* scratch = worker_->scratch();
+  for (int i = 0; i < 16; i++) {
+    ssize_t got = recv(fd_, scratch, Worker::kScratchSize, 0);
+    if (got > 0) continue;
+    if (got < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    Close();  // the client closed (or failed): done
+    return;
+  }
+}
+
 void Connection::Close(bool reset) {
   if (closed_) return;
   closed_ = true;
   core::EventLoop& loop = worker_->loop();
   loop.Disarm(&handshake_timer_);
   loop.Disarm(&resume_timer_);
+  loop.Disarm(&wait_timer_);
   if (front_) front_->OnConnectionClosing();
   if (watch_ != nullptr) loop.Remove(watch_);
   watch_ = nullptr;
   if (reset) {
     struct linger abort_on_close = {1, 0};
     setsockopt(fd_, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
-  } else if (tls_ && tls_->handshake_done()) {
+  } else if (tls_ && tls_->handshake_done() && !lingering_) {
     tls_->Shutdown();
   }
   ::close(fd_);
   fd_ = -1;
-  worker_->shared().connections.Release(source_address_);
+  worker_->shared().admission.Release(&ticket_);
   worker_->RemoveConnection(this);
   loop.Defer([this] { delete this; });
+}
+
+bool RequestBudget::Open(Connection* connection, bool authenticated) {
+  if (!connection->OpenRequest(authenticated)) return false;
+  connection_ = connection;
+  authenticated_ = authenticated;
+  held_ = 0;
+  return true;
+}
+
+RequestBudget::Take RequestBudget::TakeBytes(size_t length) {
+  if (connection_ == nullptr || authenticated_) return Take::kOk;
+  Worker& worker = connection_->worker();
+  const Settings& settings = worker.settings();
+  if (connection_->unauthenticated_bytes + length >
+      settings.get(Limit::kUnauthenticatedBytesPerConnection)) {
+    return Take::kPerConnection;
+  }
+  std::atomic<int64_t>& total = worker.shared().unauthenticated_bytes;
+  int64_t now = total.fetch_add(static_cast<int64_t>(length), std::memory_order_relaxed) +
+                static_cast<int64_t>(length);
+  if (now > static_cast<int64_t>(settings.get(Limit::kUnauthenticatedBytes))) {
+    total.fetch_sub(static_cast<int64_t>(length), std::memory_order_relaxed);
+    return Take::kTotal;
+  }
+  held_ += length;
+  connection_->unauthenticated_bytes += length;
+  return Take::kOk;
+}
+
+void RequestBudget::Finish() {
+  if (connection_ == nullptr) return;
+  Connection* connection = connection_;
+  connection_ = nullptr;
+  connection->unauthenticated_bytes -= held_;
+  connection->worker().shared().unauthenticated_bytes.fetch_sub(static_cast<int64_t>(held_),
+                                                                std::memory_order_relaxed);
+  held_ = 0;
+  if (!connection->closed()) connection->RequestFinished(authenticated_);
+}
+
+const char* RequestBudget::Label(Take take) {
+  return take == Take::kTotal ? "unauthenticated-bytes" : "unauthenticated-bytes-per-connection";
 }
 
 }  // namespace passerelle::gateway

@@ -28,10 +28,20 @@ void Events::FlowEnd(const struct FlowEnd& end) {
   w.i32(end.policy);
   w.str(end.resource);
   w.u32(end.destination);
+  w.u8(end.prefix);
   w.u16(end.port);
   w.u64(end.bytes_up);
   w.u64(end.bytes_down);
   w.u32(end.duration_ms);
+  w.str(end.reserved);
+  count_++;
+}
+
+void Events::Gauge(std::string_view name, uint64_t value) {
+  Writer w(&buffer_);
+  w.u8(static_cast<uint8_t>(EventKind::kGauge));
+  w.str(name);
+  w.u64(value);
   count_++;
 }
 

@@ -21,10 +21,12 @@ struct FlowEnd {
   int32_t policy = -1;
   std::string_view resource;
   uint32_t destination = 0;
+  uint8_t prefix = 32;  // < 32: a range (a connect-ip scope refused as a whole)
   uint16_t port = 0;  // 0: none (ICMP)
   uint64_t bytes_up = 0;
   uint64_t bytes_down = 0;
   uint32_t duration_ms = 0;
+  std::string_view reserved;  // the kind of a reserved destination a default deny refused
 };
 
 class Events {
@@ -33,6 +35,7 @@ class Events {
   void FlowEnd(const FlowEnd& end);
   // `kind` is a string literal (kept by pointer until the batch is taken).
   void Count(control::CounterFamily family, const char* kind, uint32_t amount = 1);
+  void Gauge(std::string_view name, uint64_t value);
 
   bool empty() const { return count_ == 0 && counters_.empty(); }
   // Moves the encoded events (counters last) into `out` and returns how many there were.

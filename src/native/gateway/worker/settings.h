@@ -8,14 +8,19 @@
 
 #include "../control/messages.h"
 #include "tls.h"
+#include "upcall.h"
 
 namespace passerelle::gateway {
 
 struct Settings {
   uint32_t limits[control::kLimitCount] = {};
   std::shared_ptr<core::TlsContext> tls;
+  ApiResponse canned[control::kCannedCount];
 
   uint32_t get(control::Limit limit) const { return limits[static_cast<size_t>(limit)]; }
+  const ApiResponse& answer(control::Canned which) const {
+    return canned[static_cast<size_t>(which)];
+  }
 };
 
 }  // namespace passerelle::gateway

@@ -24,6 +24,8 @@ struct ApiResponse {
   uint16_t status = 500;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // The request showed a valid session or created one: its connection has logged in.
+  bool authenticated = false;
 };
 
 struct Resolution {

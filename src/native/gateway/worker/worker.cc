@@ -63,7 +63,7 @@ void Worker::RequestStop() {
     listen_watch_ = nullptr;
     ::close(listen_fd_);
     listen_fd_ = -1;
-    while (connections_ != nullptr) connections_->Close();
+    while (!connections_.empty()) connections_.begin()->second->Close();
     tables_.Clear();
     if (icmp_) icmp_->Detach();
     // The flows' last events go up with this turn's batch; the loop ends after it.
@@ -98,40 +98,35 @@ void Worker::Accept() {
       continue;
     }
     const uint32_t source = ntohl(peer.sin_addr.s_addr);
-    switch (shared_->connections.Acquire(source)) {
-      case admission::ConnectionRefusal::kNone:
-        break;
-      case admission::ConnectionRefusal::kPerSource:
-        events_.Count(control::CounterFamily::kRefusedConnections, "per-source");
-        ::close(fd);
-        continue;
-      case admission::ConnectionRefusal::kTotal:
-        events_.Count(control::CounterFamily::kRefusedConnections, "total");
-        ::close(fd);
-        continue;
+    auto* connection = new Connection(this, fd, source, ++next_connection_);
+    if (!connection->Admit()) {
+      delete connection;  // refused at the front door: closed, counted, never started
+      continue;
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
     int idle = 30;
     setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
-    auto* connection = new Connection(this, fd, source, ntohs(peer.sin_port));
     connection->Start();
   }
 }
 
-void Worker::AddConnection(Connection* connection) {
-  connection->prev_ = nullptr;
-  connection->next_ = connections_;
-  if (connections_ != nullptr) connections_->prev_ = connection;
-  connections_ = connection;
-}
+void Worker::AddConnection(Connection* connection) { connections_[connection->id()] = connection; }
 
-void Worker::RemoveConnection(Connection* connection) {
-  if (connection->prev_ != nullptr) connection->prev_->next_ = connection->next_;
-  else if (connections_ == connection) connections_ = connection->next_;
-  if (connection->next_ != nullptr) connection->next_->prev_ = connection->prev_;
-  connection->prev_ = connection->next_ = nullptr;
+void Worker::RemoveConnection(Connection* connection) { connections_.erase(connection->id()); }
+
+void Worker::Evict(const admission::Eviction& eviction) {
+  if (eviction.worker >= shared_->workers.size()) return;
+  Worker* owner = shared_->workers[eviction.worker];
+  const uint64_t id = eviction.connection;
+  auto close = [owner, id] {
+    auto it = owner->connections_.find(id);
+    if (it != owner->connections_.end()) it->second->Evict();
+  };
+  // The evicted connection may be this worker's own: closed at the end of this turn, never
+  // from inside the accept that chose it.
+  owner->Post(close);
 }
 
 void Worker::OnTurnEnd() {

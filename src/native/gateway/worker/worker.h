@@ -4,6 +4,7 @@
 // by its own thread alone.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "../admission/caps.h"
+#include "../admission/front_door.h"
 #include "../admission/tables.h"
 #include "byte_queue.h"
 #include "events.h"
@@ -27,8 +29,10 @@ class ControlThread;
 
 // State shared by every worker of the process.
 struct SharedState {
-  admission::ConnectionCaps connections;
-  admission::DescriptorBudget descriptors;
+  admission::Admission admission;  // client connections (the front door)
+  admission::DescriptorBudget descriptors;  // flow sockets
+  std::atomic<int64_t> unauthenticated_bytes{0};  // request bytes held before login
+  std::vector<class Worker*> workers;  // for closes the front door asks of another worker
 };
 
 class Worker : public core::IoHandler {
@@ -75,6 +79,13 @@ class Worker : public core::IoHandler {
   // Connections register and unregister themselves.
   void AddConnection(Connection* connection);
   void RemoveConnection(Connection* connection);
+  // Closes a connection the front door evicted (of this worker or another).
+  void Evict(const admission::Eviction& eviction);
+  // The flow sockets' cap, with the refusal a client gets past it.
+  const std::shared_ptr<const admission::ReservedList>& reserved() const { return reserved_; }
+  void set_reserved(std::shared_ptr<const admission::ReservedList> reserved) {
+    reserved_ = std::move(reserved);
+  }
   // Flushed at the end of this loop turn (Connection::MarkDirty).
   void AddDirty(Connection* connection) { dirty_.push_back(connection); }
 
@@ -100,8 +111,10 @@ class Worker : public core::IoHandler {
   std::unique_ptr<uint8_t[]> scratch_;
   uint64_t upcall_counter_ = 0;
   std::unordered_map<uint64_t, UpcallClient*> upcalls_;
-  Connection* connections_ = nullptr;  // intrusive list (Connection::prev_/next_)
+  std::unordered_map<uint64_t, Connection*> connections_;
+  uint64_t next_connection_ = 0;
   std::vector<Connection*> dirty_;
+  std::shared_ptr<const admission::ReservedList> reserved_;
   bool stopping_ = false;
   std::thread thread_;
 };
