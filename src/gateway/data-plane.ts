@@ -39,7 +39,8 @@ export function wireAnswer(response: ApiResponse): WireAnswer {
   for (const [name, value] of Object.entries(response.headers ?? {})) {
     headers.push([name.toLowerCase(), value]);
   }
-  if (response.body === undefined) return { status: response.status, headers, body: Buffer.alloc(0) };
+  if (response.body === undefined)
+    return { status: response.status, headers, body: Buffer.alloc(0) };
   headers.push(['content-type', 'application/json']);
   return { status: response.status, headers, body: Buffer.from(JSON.stringify(response.body)) };
 }

@@ -102,7 +102,12 @@ export interface WireAnswer {
 }
 
 /** The answers the data plane gives when a limit is met, in control::Canned's order. */
-export const CANNED_ORDER = ['payloadTooLarge', 'requestTimeout', 'tooManyRequests', 'busy'] as const;
+export const CANNED_ORDER = [
+  'payloadTooLarge',
+  'requestTimeout',
+  'tooManyRequests',
+  'busy',
+] as const;
 export type CannedAnswers = Record<(typeof CANNED_ORDER)[number], WireAnswer>;
 
 export interface DataPlaneConfig {

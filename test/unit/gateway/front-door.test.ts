@@ -11,13 +11,6 @@ import {
 import { validateConfig } from '../../../src/gateway/config/schema.js';
 import { exampleConfig, exampleDocument } from './example-config.js';
 
-const LIMITS = {
-  connections: 10,
-  connectionsPerSource: 6,
-  unauthenticatedConnections: 5,
-  unauthenticatedConnectionsPerSource: 3,
-};
-
 describe('limits sized for the machine', () => {
   it('reads the soft limit on open files', () => {
     const text =
