@@ -32,6 +32,9 @@ const REPLY_PORT = 8052;
 const HOLD_FLOWS = Number(process.env.HOLD_FLOWS ?? 19_500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+// Connections (each its own thread in the load generator): enough that SO_REUSEPORT spreads
+// them over the gateway's workers.
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
 const TARGETS = { throughputGbit: 8, flowsPerSecond: 25_000, perFlowKiB: 2 };
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
@@ -172,6 +175,12 @@ async function main() {
   console.log('building the load generator and the servers…');
   buildTools();
   lab = await createLab({ tag: 'bg', gatewayForwards: true });
+  // The gateway's own tuning for many short connections to one intranet server
+  // (docs/operations.md, "Tuning"): a client that ends its side first (as the load generator
+  // does) leaves the gateway's end in TIME_WAIT, and without reuse 60 s of them exhaust the
+  // ports towards that server. Namespace-local settings.
+  await lab.exec(lab.gateway, ['sysctl', '-qw', 'net.ipv4.tcp_tw_reuse=1']);
+  await lab.exec(lab.gateway, ['sysctl', '-qw', 'net.ipv4.ip_local_port_range=1024 65535']);
   dir = mkdtempSync(join(tmpdir(), 'passerelle-bench-'));
   const pki = makePki(dir, LAB.gatewayPublic);
   void pki;
@@ -207,7 +216,7 @@ async function main() {
     90_000,
   );
   results.flowsDirect = await measure(
-    ['direct-flows', reply, String(SECONDS), String(CONCURRENCY), '2'],
+    ['direct-flows', reply, String(SECONDS), String(CONCURRENCY), String(CONNECTIONS)],
     90_000,
   );
 
@@ -219,7 +228,7 @@ async function main() {
     90_000,
   );
   results.flowsGateway = await measure(
-    ['flows', gw, reply, String(SECONDS), String(CONCURRENCY), '2', ...alice],
+    ['flows', gw, reply, String(SECONDS), String(CONCURRENCY), String(CONNECTIONS), ...alice],
     90_000,
   );
 
@@ -256,15 +265,18 @@ async function main() {
   }
   await stopGateway(g);
 
-  console.log('scaling: two connections with one worker thread, then two…');
+  console.log(`scaling: ${CONNECTIONS} connections with one worker thread, then two…`);
   results.scaling = {};
   for (const threads of [1, 2]) {
     g = await startGateway(configPath, threads);
     processes = { servers: servers.pid, control: g.gateway.pid, dataPlane: g.dataPlane };
     results.scaling[threads] = {
-      throughput: await measure(['throughput', gw, sink, String(SECONDS), '2', ...alice], 90_000),
+      throughput: await measure(
+        ['throughput', gw, sink, String(SECONDS), String(CONNECTIONS), ...alice],
+        90_000,
+      ),
       flows: await measure(
-        ['flows', gw, reply, String(SECONDS), String(CONCURRENCY), '2', ...alice],
+        ['flows', gw, reply, String(SECONDS), String(CONCURRENCY), String(CONNECTIONS), ...alice],
         90_000,
       ),
     };
@@ -340,7 +352,7 @@ function printTable(r) {
   );
   const s1 = r.scaling[1];
   const s2 = r.scaling[2];
-  console.log('\nscaling over two connections, one worker thread vs two:');
+  console.log(`\nscaling over ${CONNECTIONS} connections, one worker thread vs two:`);
   console.log(
     `  throughput: ${f(s1.throughput.gbitPerSecond)} -> ${f(s2.throughput.gbitPerSecond)} Gbit/s ` +
       `(x${f(s2.throughput.gbitPerSecond / s1.throughput.gbitPerSecond)}); data plane CPU ${f(s1.throughput.cpu.dataPlane)} -> ${f(s2.throughput.cpu.dataPlane)}`,
