@@ -12,7 +12,7 @@
 // The namespaces are removed at the end, on error, and on SIGINT/SIGTERM. Traffic stays
 // inside the lab.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -101,6 +101,23 @@ function cpuTicks(pid) {
   }
 }
 
+/** CPU ticks of each worker thread of the data plane (named psl-worker-N), by name. */
+function workerTicks(pid) {
+  const out = {};
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (!name.startsWith('psl-worker-')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[name.slice('psl-'.length)] = Number(fields[11]) + Number(fields[12]);
+    }
+  } catch {
+    // the data plane is gone: no split
+  }
+  return out;
+}
+
 function rssKiB(pid) {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 }
@@ -110,10 +127,22 @@ function childOf(pid) {
   return Number(children.split(/\s+/)[0]);
 }
 
-/** TCP socket memory of the gateway namespace's kernel, in pages (/proc/net/sockstat). */
-async function tcpMemPages() {
-  const r = await lab.exec(lab.gateway, ['cat', '/proc/net/sockstat']);
-  return Number(/^TCP: .* mem (\d+)/m.exec(r.stdout)?.[1]);
+/**
+ * The kernel slab caches an open TCP socket lives in (the socket, its inode, its file, its
+ * dentry, its epoll entry), in bytes of active objects. /proc/slabinfo is machine-wide: a held
+ * flow adds two sockets here (the gateway's connection to the target and the target's accepted
+ * one), so the per-flow delta is divided by two for the gateway's share. Socket buffers of idle
+ * flows are empty; /proc/net/sockstat's "mem" counts only those, hence this.
+ */
+const SLABS = ['TCP', 'sock_inode_cache', 'filp', 'dentry', 'eventpoll_epi'];
+function slabBytes() {
+  const out = {};
+  for (const line of readFileSync('/proc/slabinfo', 'utf8').split('\n')) {
+    const [name, active, , size] = line.split(/\s+/);
+    if (SLABS.includes(name))
+      out[name] = { bytes: Number(active) * Number(size), size: Number(size) };
+  }
+  return out;
 }
 
 let processes = {};
@@ -123,6 +152,7 @@ async function measure(argv, timeoutMs) {
   const before = Object.fromEntries(
     Object.entries(processes).map(([k, pid]) => [k, cpuTicks(pid)]),
   );
+  const workersBefore = processes.dataPlane ? workerTicks(processes.dataPlane) : {};
   const t0 = process.hrtime.bigint();
   const r = await lab.exec(lab.client, withFiles([LOADGEN, ...argv]), { timeoutMs });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -137,6 +167,12 @@ async function measure(argv, timeoutMs) {
   result.cpu = { loadgen: result.cpuSeconds / result.seconds };
   for (const [name, pid] of Object.entries(processes)) {
     result.cpu[name] = (cpuTicks(pid) - before[name]) / TICKS / seconds;
+  }
+  if (processes.dataPlane) {
+    const after = workerTicks(processes.dataPlane);
+    result.workers = Object.fromEntries(
+      Object.entries(after).map(([k, t]) => [k, (t - (workersBefore[k] ?? 0)) / TICKS / seconds]),
+    );
   }
   return result;
 }
@@ -234,8 +270,13 @@ async function main() {
 
   console.log(`data-plane RSS at ${HOLD_FLOWS} idle flows…`);
   {
+    // A fresh data plane: what the figures above allocated and freed stays in malloc's arenas
+    // and would hide part of the flows' memory (deltas of 0.1 to 0.9 KiB per flow otherwise).
+    await stopGateway(g);
+    g = await startGateway(configPath, 0);
+    processes = { servers: servers.pid, control: g.gateway.pid, dataPlane: g.dataPlane };
     const rssBefore = rssKiB(g.dataPlane);
-    const tcpBefore = await tcpMemPages();
+    const slabBefore = slabBytes();
     const holder = lab.spawn(
       lab.client,
       withFiles([LOADGEN, 'hold', gw, `${LAB.web}:${HOLD_PORT}`, String(HOLD_FLOWS), ...alice]),
@@ -250,7 +291,7 @@ async function main() {
     await new Promise((r) => setTimeout(r, 2000));
     const held = JSON.parse(out.trim().split('\n')[0]);
     const rssAfter = rssKiB(g.dataPlane);
-    const tcpAfter = await tcpMemPages();
+    const slabAfter = slabBytes();
     const controlRss = rssKiB(g.gateway.pid);
     holder.stdin.end();
     await new Promise((r) => holder.once('exit', r));
@@ -259,8 +300,11 @@ async function main() {
       beforeKiB: rssBefore,
       afterKiB: rssAfter,
       perFlowKiB: (rssAfter - rssBefore) / held.held,
-      tcpMemPagesPerFlow: (tcpAfter - tcpBefore) / held.held,
+      kernelKiBPerFlow: Object.fromEntries(
+        SLABS.map((n) => [n, (slabAfter[n].bytes - slabBefore[n].bytes) / 2 / held.held / 1024]),
+      ),
       controlPlaneKiB: controlRss,
+      slabObjectBytes: Object.fromEntries(SLABS.map((n) => [n, slabAfter[n].size])),
     };
   }
   await stopGateway(g);
@@ -295,7 +339,12 @@ function printTable(r) {
   const cpu = (m) =>
     Object.entries(m.cpu)
       .map(([k, v]) => `${k} ${f(v)}`)
-      .join(', ');
+      .join(', ') +
+    (m.workers && Object.keys(m.workers).length > 1
+      ? ` (${Object.entries(m.workers)
+          .map(([k, v]) => `${k} ${f(v)}`)
+          .join(', ')})`
+      : '');
   const rows = [
     ['figure', 'direct', 'gateway', 'gateway/direct', 'target', 'met'],
     [
@@ -347,8 +396,31 @@ function printTable(r) {
   );
   console.log(
     `data plane RSS ${r.hold.beforeKiB} KiB before, ${r.hold.afterKiB} KiB with ${r.hold.held} idle flows ` +
-      `(${r.hold.failed} failed); kernel TCP memory ${f(r.hold.tcpMemPagesPerFlow * 4, 2)} KiB per flow ` +
-      `(both ends of each target connection, in the gateway's namespace); control plane RSS ${r.hold.controlPlaneKiB} KiB`,
+      `(${r.hold.failed} failed); control plane RSS ${r.hold.controlPlaneKiB} KiB`,
+  );
+  const slabs = Object.entries(r.hold.kernelKiBPerFlow);
+  console.log(
+    `kernel slab per flow (half of the machine-wide delta: the target's end is the other half): ` +
+      slabs.map(([n, k]) => `${n} ${f(k, 2)}`).join(', ') +
+      ` = ${f(
+        slabs.reduce((a, [, k]) => a + k, 0),
+        2,
+      )} KiB`,
+  );
+  // On paper: one object of each cache per socket. The measured delta above is a check (SLUB's
+  // active counts lag behind when freed objects of earlier sockets are reused).
+  const kernelPerFlow = Object.values(r.hold.slabObjectBytes).reduce((a, b) => a + b, 0) / 1024;
+  console.log(
+    `kernel objects per socket (sizes from /proc/slabinfo): ` +
+      Object.entries(r.hold.slabObjectBytes)
+        .map(([n, b]) => `${n} ${b} B`)
+        .join(' + ') +
+      ` = ${f(kernelPerFlow, 2)} KiB`,
+  );
+  console.log(
+    `100,000 flows on paper: data plane ${f((r.hold.perFlowKiB * 100_000) / 1024, 0)} MiB above its ` +
+      `${f(r.hold.beforeKiB / 1024, 0)} MiB at rest, kernel ${f((kernelPerFlow * 100_000) / 1024, 0)} MiB of ` +
+      `socket objects, 100,000 descriptors (LimitNOFILE), source ports: see docs/gateway-dataplane.md`,
   );
   const s1 = r.scaling[1];
   const s2 = r.scaling[2];
@@ -361,6 +433,16 @@ function printTable(r) {
     `  flows/s:    ${f(s1.flows.perSecond, 0)} -> ${f(s2.flows.perSecond, 0)} ` +
       `(x${f(s2.flows.perSecond / s1.flows.perSecond)}); data plane CPU ${f(s1.flows.cpu.dataPlane)} -> ${f(s2.flows.cpu.dataPlane)}`,
   );
+  // What one data-plane core does, and how the work splits: on two cores shared with the load
+  // generator and the servers the end-to-end figure cannot double, the per-core rate and the
+  // split show whether the data plane itself would.
+  for (const [threads, s] of Object.entries(r.scaling)) {
+    console.log(
+      `  ${threads} worker(s): ${f(s.throughput.gbitPerSecond / s.throughput.cpu.dataPlane)} Gbit/s ` +
+        `and ${f(s.flows.perSecond / s.flows.cpu.dataPlane, 0)} flows/s per data-plane core; ` +
+        `throughput CPU ${cpu(s.throughput)}; flows CPU ${cpu(s.flows)}`,
+    );
+  }
 }
 
 try {

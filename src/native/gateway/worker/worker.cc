@@ -3,11 +3,13 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 
 #include "../control/control_thread.h"
 #include "../flows/icmp_echo.h"
@@ -47,6 +49,10 @@ Worker::~Worker() {
 void Worker::Start(std::shared_ptr<const Settings> settings) {
   settings_ = std::move(settings);
   thread_ = std::thread([this] { Run(); });
+  // Named before seccomp (glibc writes /proc/self/task/<tid>/comm), for top -H and the bench.
+  char name[16];
+  snprintf(name, sizeof name, "psl-worker-%u", index_);
+  pthread_setname_np(thread_.native_handle(), name);
 }
 
 void Worker::Run() {
