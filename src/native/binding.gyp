@@ -102,6 +102,7 @@
               'gateway/http1/front.cc',
               'gateway/http1/request_head.cc',
               'gateway/http2/api_stream.cc',
+              'gateway/http2/datagram_downlink.cc',
               'gateway/http2/ip_stream.cc',
               'gateway/http2/session.cc',
               'gateway/http2/tcp_stream.cc',

@@ -4,7 +4,6 @@
 // socket from the gateway's own address; the reply comes back as an IPv4 packet from the
 // target to the client. A denied target gets ICMP "administratively prohibited" back, so ping
 // reports it at once. Nothing is opened for the stream itself: no descriptor per stream.
-#include <cstring>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -12,6 +11,7 @@
 #include "../flows/icmp_echo.h"
 #include "../worker/worker.h"
 #include "capsule.h"
+#include "datagram_downlink.h"
 #include "packet.h"
 #include "streams.h"
 
@@ -24,7 +24,6 @@ using control::ProxyError;
 namespace {
 
 constexpr size_t kMaxIpCapsule = 65535 + 8;
-constexpr size_t kMaxQueuedDown = 1024 * 1024;
 // Destinations with their own flow record (an audit line each) per stream; past it the
 // oldest record ends (its line is written) to make room.
 constexpr size_t kMaxDestinations = 1024;
@@ -143,22 +142,12 @@ class IpStream : public Stream,
   void OnEndStream() override {
     if (state_ != State::kOpen) return;
     Finish();
-    ending_ = true;
+    down_.End();
     Resume();
   }
 
   ssize_t ReadData(uint8_t* buffer, size_t length, uint32_t* flags) override {
-    if (down_ && !down_->empty()) {
-      size_t n = down_->Read(buffer, length);
-      if (down_->empty()) down_.reset();
-      return static_cast<ssize_t>(n);
-    }
-    if (ending_) {
-      *flags |= NGHTTP2_DATA_FLAG_EOF;
-      return 0;
-    }
-    deferred_ = true;
-    return NGHTTP2_ERR_DEFERRED;
+    return down_.Read(buffer, length, flags);
   }
 
   void OnEchoReply(uint32_t source, uint32_t client_address, uint16_t identifier,
@@ -193,19 +182,14 @@ class IpStream : public Stream,
 
   // RFC 9484 §4.7: the client's address and where it may send.
   void Greet() {
-    uint8_t capsule[32];
-    size_t n = 0;
+    core::BlockPool* pool = &front_->worker().pool();
     if (has_client_address_) {
       uint8_t value[7] = {0, 4,
                           static_cast<uint8_t>(client_address_ >> 24),
                           static_cast<uint8_t>(client_address_ >> 16),
                           static_cast<uint8_t>(client_address_ >> 8),
                           static_cast<uint8_t>(client_address_), 32};
-      n = core::WriteVarint(capsule, core::kCapsuleAddressAssign);
-      n += core::WriteVarint(capsule + n, sizeof value);
-      std::memcpy(capsule + n, value, sizeof value);
-      n += sizeof value;
-      QueueDown(capsule, n);
+      down_.QueueCapsule(pool, core::kCapsuleAddressAssign, value, sizeof value);
     }
     const uint32_t first = scope_.network;
     const uint32_t last = scope_.network | ~scope_.mask;
@@ -214,11 +198,7 @@ class IpStream : public Stream,
                          static_cast<uint8_t>(first >> 8), static_cast<uint8_t>(first),
                          static_cast<uint8_t>(last >> 24), static_cast<uint8_t>(last >> 16),
                          static_cast<uint8_t>(last >> 8), static_cast<uint8_t>(last), 1};
-    n = core::WriteVarint(capsule, core::kCapsuleRouteAdvertisement);
-    n += core::WriteVarint(capsule + n, sizeof range);
-    std::memcpy(capsule + n, range, sizeof range);
-    n += sizeof range;
-    QueueDown(capsule, n);
+    down_.QueueCapsule(pool, core::kCapsuleRouteAdvertisement, range, sizeof range);
     Resume();
   }
 
@@ -309,27 +289,15 @@ class IpStream : public Stream,
 
   void SendToClient(const uint8_t* packet, size_t length) {
     if (state_ != State::kOpen) return;
-    uint8_t header[core::kMaxDatagramHeader];
-    size_t header_length = core::WriteDatagramHeader(header, length);
-    size_t size = down_ ? down_->size() : 0;
-    if (size + header_length + length > kMaxQueuedDown) {
+    if (!down_.QueueDatagram(&front_->worker().pool(), packet, length)) {
       Drop("icmp-dropped-queue-full");
       return;
     }
-    QueueDown(header, header_length);
-    QueueDown(packet, length);
     Resume();
   }
 
-  void QueueDown(const uint8_t* data, size_t length) {
-    if (!down_) down_ = std::make_unique<core::ByteQueue>(&front_->worker().pool(), kMaxQueuedDown);
-    down_->Append(data, length);
-  }
-
   void Resume() {
-    if (!deferred_) return;
-    deferred_ = false;
-    front_->ResumeData(id_);
+    if (down_.TakeResume()) front_->ResumeData(id_);
   }
 
   void Finish() {
@@ -349,8 +317,6 @@ class IpStream : public Stream,
 
   State state_ = State::kNew;
   bool finished_ = false;
-  bool deferred_ = false;
-  bool ending_ = false;
   uint32_t session_handle_ = 0;
   bool has_client_address_ = false;
   uint32_t client_address_ = 0;
@@ -362,7 +328,7 @@ class IpStream : public Stream,
   std::unordered_map<uint32_t, std::unique_ptr<FlowRecord>> records_;
   std::vector<uint32_t> order_;
   std::unordered_set<uint32_t> denied_once_;
-  std::unique_ptr<core::ByteQueue> down_;
+  DatagramDownlink down_;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 //   tcp_stream.cc   CONNECT host:port: a TCP connection to the target
 //   udp_stream.cc   connect-udp: a connected UDP socket, datagrams in capsules
 //   ip_stream.cc    connect-ip (ICMP): echo requests through the worker's ICMP socket
+// (datagram_downlink.h: the capsules the last two queue towards the client)
 #pragma once
 
 #include <cstdint>

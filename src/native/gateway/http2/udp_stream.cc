@@ -13,6 +13,7 @@
 #include "../flows/admission_steps.h"
 #include "../worker/worker.h"
 #include "capsule.h"
+#include "datagram_downlink.h"
 #include "streams.h"
 
 namespace passerelle::gateway {
@@ -25,8 +26,6 @@ namespace {
 
 // The largest UDP payload over IPv4 plus the context ID: a longer capsule is malformed.
 constexpr size_t kMaxUdpCapsule = 65527 + 8;
-// Bytes queued towards the client past which datagrams from the target are dropped.
-constexpr size_t kMaxQueuedDown = 1024 * 1024;
 
 class UdpStream : public Stream,
                   public admission::SessionMember,
@@ -135,17 +134,7 @@ class UdpStream : public Stream,
   }
 
   ssize_t ReadData(uint8_t* buffer, size_t length, uint32_t* flags) override {
-    if (down_ && !down_->empty()) {
-      size_t n = down_->Read(buffer, length);
-      if (down_->empty()) down_.reset();
-      return static_cast<ssize_t>(n);
-    }
-    if (ending_) {
-      *flags |= NGHTTP2_DATA_FLAG_EOF;
-      return 0;
-    }
-    deferred_ = true;
-    return NGHTTP2_ERR_DEFERRED;
+    return down_.Read(buffer, length, flags);
   }
 
   // Datagrams from the target (edge-triggered: read until the socket is empty).
@@ -161,23 +150,14 @@ class UdpStream : public Stream,
         break;
       }
       Touch();
-      uint8_t header[core::kMaxDatagramHeader];
-      size_t header_length = core::WriteDatagramHeader(header, static_cast<size_t>(got));
-      size_t size = down_ ? down_->size() : 0;
-      if (size + header_length + static_cast<size_t>(got) > kMaxQueuedDown) {
+      if (!down_.QueueDatagram(&worker.pool(), datagram, static_cast<size_t>(got))) {
         worker.events().Count(CounterFamily::kMalformed, "udp-dropped-queue-full");
         continue;
       }
-      if (!down_) down_ = std::make_unique<core::ByteQueue>(&worker.pool(), kMaxQueuedDown);
-      down_->Append(header, header_length);
-      down_->Append(datagram, static_cast<size_t>(got));
       record_.bytes_down += static_cast<uint64_t>(got);
       queued = true;
     }
-    if (queued && deferred_) {
-      deferred_ = false;
-      front_->ResumeData(id_);
-    }
+    if (queued && down_.TakeResume()) front_->ResumeData(id_);
   }
 
   void OnClose(uint32_t) override { Finish(ProxyError::kNone); }
@@ -210,10 +190,9 @@ class UdpStream : public Stream,
   }
 
   void EndCleanly() {
-    ending_ = true;
+    down_.End();
     Finish(ProxyError::kNone);
-    deferred_ = false;
-    front_->ResumeData(id_);
+    if (down_.TakeResume()) front_->ResumeData(id_);
   }
 
   void Finish(ProxyError error) {
@@ -239,8 +218,6 @@ class UdpStream : public Stream,
 
   State state_ = State::kJudging;
   bool finished_ = false;
-  bool deferred_ = false;
-  bool ending_ = false;
   uint16_t port_ = 0;
   int fd_ = -1;
   core::EventLoop::Watch* watch_ = nullptr;
@@ -251,7 +228,7 @@ class UdpStream : public Stream,
   core::CapsuleReader capsules_;
   core::Timer idle_timer_;
   std::unique_ptr<core::ByteQueue> held_;  // before the 200
-  std::unique_ptr<core::ByteQueue> down_;  // capsules towards the client
+  DatagramDownlink down_;
 };
 
 }  // namespace
