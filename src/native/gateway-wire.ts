@@ -3,6 +3,8 @@
 // orders as src/native/gateway/control/messages.h, where each message is described. What the
 // data plane sends is read with every length checked: the data plane parses what strangers
 // send, so the control plane treats its messages as untrusted too.
+import type { ApiRequest } from '../gateway/http/api.js';
+import type { CompiledRules } from '../gateway/policy.js';
 
 export const PROTOCOL_VERSION = 1;
 const MAX_FRAME = 16 * 1024 * 1024;
@@ -122,19 +124,8 @@ export interface DataPlaneConfig {
   canned: CannedAnswers;
 }
 
-export interface WireRule {
-  allow: boolean;
-  /** Index of the policy in the configuration. */
-  policy: number;
-  /** Index in the rule set's resource names. */
-  resource: number;
-  network: number;
-  mask: number;
-  /** Bit 0 tcp, bit 1 udp, bit 2 icmp. */
-  protocols: number;
-  coversIcmp: boolean;
-  ports: readonly { from: number; to: number }[];
-}
+/** One rule of a user's compiled policy, as src/gateway/policy.ts compiles it. */
+export type WireRule = CompiledRules['rules'][number];
 
 /** A destination no broad allow reaches (src/gateway/reserved.ts). */
 export interface WireReservedBlock {
@@ -143,10 +134,7 @@ export interface WireReservedBlock {
   kind: string;
 }
 
-export interface WireRuleSet {
-  resourceNames: readonly string[];
-  rules: readonly WireRule[];
-}
+export type WireRuleSet = CompiledRules;
 
 /** Builds one message: the type, then fields appended in order. */
 export class MessageWriter {
@@ -388,14 +376,9 @@ export function encodeResolved(
   return w.u8(0).u32(0).str(result.error).finish();
 }
 
-export interface ApiRequestMessage {
+/** An API request as src/gateway/http/api.ts answers it, with the data plane's id for it. */
+export interface ApiRequestMessage extends ApiRequest {
   id: bigint;
-  method: string;
-  path: string;
-  authorization: string | undefined;
-  contentType: string | undefined;
-  body: Buffer;
-  sourceIp: string;
 }
 
 export function decodeApiRequest(r: MessageReader): ApiRequestMessage {

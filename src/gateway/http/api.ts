@@ -1,5 +1,6 @@
-// The JSON API (DESIGN §2), independent of the HTTP version that carried it: the HTTP/2 and
-// HTTP/1.1 front ends both turn a request into an ApiRequest and write back the ApiResponse.
+// The JSON API (DESIGN §2), independent of the HTTP version that carried it: the data plane
+// reads a request whole from HTTP/2 or HTTP/1.1 and sends it up (src/gateway/data-plane.ts),
+// which turns it into an ApiRequest and sends the ApiResponse back down.
 import {
   API,
   loginRequestSchema,
