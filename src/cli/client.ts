@@ -22,6 +22,7 @@ export const EXIT: Record<EngineErrorReason | 'ok' | 'usage', number> = {
   'otp-required': 3,
   'rate-limited': 3,
   'untrusted-certificate': 4,
+  'certificate-changed': 4,
   'gateway-unreachable': 5,
   'no-privileges': 6,
 };
@@ -29,11 +30,11 @@ export const EXIT: Record<EngineErrorReason | 'ok' | 'usage', number> = {
 function describe(state: EngineState): string {
   switch (state.kind) {
     case 'connecting':
-      return `connecting to ${state.gateway}`;
+      return `connecting to ${state.gateway}: ${state.phase}`;
     case 'connected':
       return `connected to ${state.gateway}${state.intranetIp ? ` (intranet IP ${state.intranetIp})` : ''}`;
     case 'reconnecting':
-      return `reconnecting to ${state.gateway} (attempt ${state.attempt}): ${state.reason}`;
+      return `reconnecting to ${state.gateway} (attempt ${state.attempt}, ${state.cause}): ${state.reason}`;
     case 'error':
       return `error: ${state.message}`;
     case 'disconnected':
@@ -108,7 +109,11 @@ async function main(argv: string[]): Promise<number> {
 
   let stop: (code: number) => void = () => undefined;
   const stopped = new Promise<number>((resolve) => (stop = resolve));
-  const onSignal = () => stop(EXIT.ok);
+  // Also while connecting: disconnect() cancels the attempt and undoes what it did so far.
+  const onSignal = () => {
+    stop(EXIT.ok);
+    void engine.disconnect();
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   // SIGUSR1 prints the traffic counters (bytes, flows, dropped packets by reason, RTT).

@@ -47,6 +47,8 @@ const en: MainMessages = {
     'otp-required': () => 'The gateway asks for a one-time code. Open Passerelle to type it.',
     'untrusted-certificate': (gw) =>
       `The certificate of ${gw} is not trusted. Open Passerelle to check its fingerprint.`,
+    'certificate-changed': (gw) =>
+      `The certificate of ${gw} has changed since you trusted it. This is what an interception looks like: open Passerelle before you go on.`,
     'gateway-unreachable': (gw) =>
       `${gw} cannot be reached. Check your internet connection and the gateway address.`,
     'no-privileges': () =>
@@ -91,6 +93,8 @@ const fr: MainMessages = {
       'La passerelle demande un code à usage unique. Ouvrez Passerelle pour le saisir.',
     'untrusted-certificate': (gw) =>
       `Le certificat de ${gw} n’est pas reconnu. Ouvrez Passerelle pour vérifier son empreinte.`,
+    'certificate-changed': (gw) =>
+      `Le certificat de ${gw} a changé depuis que vous lui avez fait confiance. C’est ainsi que se présente une interception : ouvrez Passerelle avant de continuer.`,
     'gateway-unreachable': (gw) =>
       `${gw} est injoignable. Vérifiez votre connexion à Internet et l’adresse de la passerelle.`,
     'no-privileges': () =>

@@ -41,6 +41,8 @@ const en = {
       'The gateway asks for a one-time code: type the code from your authenticator app.',
     'untrusted-certificate':
       'The gateway’s certificate is not trusted, so Passerelle did not send your password.',
+    'certificate-changed':
+      'The gateway’s certificate has changed since you trusted it. Passerelle did not send your password.',
     'gateway-unreachable':
       'The gateway cannot be reached. Check its address and your internet connection, then try again.',
     'no-privileges':
@@ -193,6 +195,8 @@ const fr: Messages = {
       'La passerelle demande un code à usage unique : saisissez le code de votre application d’authentification.',
     'untrusted-certificate':
       'Le certificat de la passerelle n’est pas reconnu : Passerelle n’a pas envoyé votre mot de passe.',
+    'certificate-changed':
+      'Le certificat de la passerelle a changé depuis que vous lui avez fait confiance. Passerelle n’a pas envoyé votre mot de passe.',
     'gateway-unreachable':
       'La passerelle est injoignable. Vérifiez son adresse et votre connexion à Internet, puis réessayez.',
     'no-privileges':

@@ -61,7 +61,7 @@ export class EngineDouble implements Engine {
     }
     this.connects.push({ ...options });
     const gateway = options.gatewayUrl;
-    this.setState({ kind: 'connecting', gateway });
+    this.setState({ kind: 'connecting', gateway, phase: 'resolving' });
     await delay(this.scenario.connectDelayMs ?? 150);
     try {
       this.authenticate(options);
@@ -76,6 +76,7 @@ export class EngineDouble implements Engine {
       gateway,
       intranetIp: this.scenario.intranetIp,
       since: Date.now(),
+      tunnel: { splitTunnel: true, routes: [], dns: { servers: [], domains: [], scope: 'none' } },
     });
     this.emit('log', { level: 'info', message: 'engine double: tunnel up', time: Date.now() });
     this.timer = setInterval(() => this.tick(), this.scenario.statsIntervalMs ?? 500);

@@ -28,7 +28,13 @@ describe('tray state machine', () => {
     expect(trayView(s, ctx).menu[0]).toMatchObject({ id: 'disconnect', enabled: true });
     s = trayReduce(s, {
       type: 'engine',
-      state: { kind: 'connected', gateway: GW, intranetIp: '100.64.0.2', since: 1 },
+      state: {
+        kind: 'connected',
+        gateway: GW,
+        intranetIp: '100.64.0.2',
+        since: 1,
+        tunnel: { splitTunnel: true, routes: [], dns: { servers: [], domains: [], scope: 'none' } },
+      },
     });
     const view = trayView(s, ctx);
     expect(view.icon).toBe('connected');
@@ -42,12 +48,19 @@ describe('tray state machine', () => {
       run([
         {
           type: 'engine',
-          state: { kind: 'reconnecting', gateway: GW, attempt: 2, reason: 'timeout' },
+          state: {
+            kind: 'reconnecting',
+            gateway: GW,
+            attempt: 2,
+            reason: 'timeout',
+            cause: 'keepalive-lost',
+            nextAttemptAt: 0,
+          },
         },
       ]).kind,
     ).toBe('connecting');
     const s = run([
-      { type: 'engine', state: { kind: 'connecting', gateway: GW } },
+      { type: 'engine', state: { kind: 'connecting', gateway: GW, phase: 'securing' } },
       {
         type: 'engine',
         state: { kind: 'error', gateway: GW, reason: 'gateway-unreachable', message: 'x' },
@@ -61,7 +74,20 @@ describe('tray state machine', () => {
 
   it('stays up on a disconnect click until the engine is down, keeping the gateway', () => {
     const up = run([
-      { type: 'engine', state: { kind: 'connected', gateway: GW, intranetIp: null, since: 1 } },
+      {
+        type: 'engine',
+        state: {
+          kind: 'connected',
+          gateway: GW,
+          intranetIp: null,
+          since: 1,
+          tunnel: {
+            splitTunnel: true,
+            routes: [],
+            dns: { servers: [], domains: [], scope: 'none' },
+          },
+        },
+      },
     ]);
     expect(trayReduce(up, { type: 'disconnect-clicked' })).toBe(up);
     const down = trayReduce(up, { type: 'engine', state: { kind: 'disconnected' } });
