@@ -169,6 +169,22 @@ describe('engine: connection phases, cancellation, causes and pins', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('a locked-out account says when the gateway accepts it again (Retry-After)', async () => {
+    // carol only: the lockout is per user name, and this file's logins stay under the
+    // per-address rate.
+    for (let i = 0; i < 5; i++) {
+      const wrong = await connect({ username: 'carol', password: 'not-carols-password' });
+      expect(wrong.done.finalState).toMatchObject({ reason: 'bad-credentials' });
+    }
+    const before = Date.now();
+    const locked = await connect({ username: 'carol', password: USERS.carol.password });
+    const state = locked.done.finalState as unknown as { reason: string; retryAt: number };
+    expect(state.reason).toBe('rate-limited');
+    // The gateway's lockout is minutes long; the engine turns Retry-After into a time.
+    expect(state.retryAt).toBeGreaterThan(before + 30_000);
+    expect(state.retryAt).toBeLessThan(before + 3_600_000);
+  }, 30_000);
+
   describe('certificate pins', () => {
     const openssl = (args: string[]) =>
       execFileSync('openssl', args, { cwd: g.dir, stdio: ['ignore', 'pipe', 'pipe'] });
