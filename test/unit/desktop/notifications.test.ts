@@ -85,5 +85,8 @@ describe('desktop notifications', () => {
       'en',
     );
     expect(n?.title).toBe('Connection lost');
+    expect(n?.body).toBe(
+      'The connection to vpn.corp.test:8443 dropped (the gateway stopped answering). Reconnecting…',
+    );
   });
 });
