@@ -529,7 +529,7 @@ export class AppController {
     if (next.kind === 'disconnected') this.history = [];
     // One log line per state change, worded here; the engine logs only what states do not say.
     this.log.add(
-      next.kind === 'error' ? 'error' : next.kind === 'reconnecting' ? 'warn' : 'info',
+      logLevel(next),
       describeState(next, this.activeProfile()?.username ?? null, this.now()),
     );
     const notification = notificationFor(
@@ -780,6 +780,13 @@ export class AppController {
   }
 }
 
+/** A request for a one-time code is no failure; a lost connection is worth a look. */
+function logLevel(state: EngineState): 'info' | 'warn' | 'error' {
+  if (state.kind === 'reconnecting') return 'warn';
+  if (state.kind !== 'error') return 'info';
+  return state.reason === 'otp-required' ? 'warn' : 'error';
+}
+
 function sampleOf(stats: TunnelStats): TrafficSample {
   return {
     at: stats.at,
@@ -819,6 +826,8 @@ function describeState(state: EngineState, username: string | null, now: number)
       return `Connection to ${gatewayLabel(state.gateway)} lost: ${en.cause[state.cause]} (${state.reason}); attempt ${state.attempt} in ${wait} s.`;
     }
     case 'error':
+      if (state.reason === 'otp-required')
+        return `${gatewayLabel(state.gateway)} asks for a one-time code (otp-required): ${state.message}`;
       return `Connection to ${gatewayLabel(state.gateway)} failed (${state.reason}${state.cause ? `, ${state.cause}` : ''}): ${state.message}`;
   }
 }

@@ -162,7 +162,7 @@ export function TrafficGraph({ history, now }: { history: TrafficSample[]; now: 
   const throughput: Plot = {
     width,
     height: THROUGHPUT_HEIGHT,
-    bottom: 0,
+    bottom: 8,
     start: end - HISTORY_WINDOW_MS,
     max: niceCeiling(Math.max(peakIn, peakOut, 1000) * 1.1),
   };

@@ -322,7 +322,7 @@ describe('AppController', () => {
     expect(text).toMatch(/State: connected to vpn\.corp\.test, intranet address 100\.64\.0\.2/);
     expect(text).toContain('Counters:');
     expect(text).toMatch(
-      /Last problems \(\d+\):\n {2}\S+ error +Connection to vpn\.corp\.test failed \(otp-required\)/,
+      /Last problems \(\d+\):\n {2}\S+ warn +vpn\.corp\.test asks for a one-time code \(otp-required\)/,
     );
     for (const secret of ['bobs-password', '918273', token, PW]) expect(text).not.toContain(secret);
     expect(text).toContain('authorization: [redacted]');
