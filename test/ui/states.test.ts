@@ -139,7 +139,7 @@ describe('what the tunnel does', () => {
     await connectAlice(page);
     const card = page.getByRole('region', { name: 'What goes through the tunnel' });
     expect(await card.textContent()).toContain(
-      'Only traffic to vpn.corp.test’s networks goes through the tunnel',
+      'Only traffic to your organisation’s networks goes through the tunnel',
     );
     expect(await card.locator('.chip').allTextContents()).toEqual([
       '198.18.0.0/23',
@@ -161,6 +161,11 @@ describe('what the tunnel does', () => {
       },
     });
     await connectAlice(page);
+    const lead = page.locator('.tunnel-lead');
+    // A profile named after its gateway names no organisation: the gateway is said instead.
+    expect(await lead.textContent()).toBe(
+      'All your traffic goes through the gateway vpn.corp.test.',
+    );
     await app?.controller.saveProfile({
       ...app.controller.profilesSnapshot().profiles[0]!,
       name: 'Corp',

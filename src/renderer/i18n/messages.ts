@@ -174,8 +174,9 @@ const en = {
   tunnel: {
     title: 'What goes through the tunnel',
     full: (org: string) => `All your traffic goes through ${org}.`,
-    split: (org: string) =>
-      `Only traffic to ${org}’s networks goes through the tunnel; everything else goes straight to the Internet.`,
+    theGateway: (host: string) => `the gateway ${host}`,
+    split: (org: string | null) =>
+      `Only traffic to ${org ? `${org}’s` : 'your organisation’s'} networks goes through the tunnel; everything else goes straight to the Internet.`,
     networks: 'Networks secured',
     allNetworks: 'Every destination',
     dns: 'Name lookups (DNS)',
@@ -466,8 +467,9 @@ const fr: Messages = {
   tunnel: {
     title: 'Ce qui passe par le tunnel',
     full: (org) => `Tout votre trafic passe par ${org}.`,
+    theGateway: (host) => `la passerelle ${host}`,
     split: (org) =>
-      `Seul le trafic vers les réseaux de ${org} passe par le tunnel ; le reste va directement sur Internet.`,
+      `Seul le trafic vers les réseaux ${org ? `de ${org}` : 'de votre organisation'} passe par le tunnel ; le reste va directement sur Internet.`,
     networks: 'Réseaux sécurisés',
     allNetworks: 'Toutes les destinations',
     dns: 'Résolution des noms (DNS)',

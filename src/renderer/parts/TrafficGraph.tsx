@@ -4,7 +4,7 @@
 // text stays readable from 640 px wide up.
 import { useId } from 'react';
 import { HISTORY_WINDOW_MS, type TrafficSample } from '../../shared/traffic-history.js';
-import { formatNumber, formatRate } from '../format.js';
+import { formatMs, formatRate } from '../format.js';
 import { useElementWidth } from '../hooks.js';
 import { useI18n } from '../i18n/context.js';
 
@@ -17,11 +17,14 @@ const TIME_LABELS = 22;
 const GAP_MS = 5000;
 const MINUTES = Math.round(HISTORY_WINDOW_MS / 60_000);
 
-/** The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `value`: round axis labels. */
+/**
+ * The smallest 1, 2, 4 or 5 × 10ⁿ at or above `value`: round axis labels, whose halves (the
+ * middle line) are round too.
+ */
 export function niceCeiling(value: number): number {
   if (!(value > 0)) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  for (const factor of [1, 2, 2.5, 5, 10]) if (factor * power >= value) return factor * power;
+  for (const factor of [1, 2, 4, 5, 10]) if (factor * power >= value) return factor * power;
   return 10 * power;
 }
 
@@ -154,7 +157,7 @@ export function TrafficGraph({ history, now }: { history: TrafficSample[]; now: 
   const samples = history.filter((s) => s.at >= end - HISTORY_WINDOW_MS);
   const rate = (v: number) => formatRate(v, lang, m);
   const axisRate = (v: number) => formatRate(v, lang, m, true);
-  const ms = (v: number) => `${formatNumber(v, lang)} ${m.units.ms}`;
+  const ms = (v: number) => formatMs(v, lang, m);
 
   const peakIn = Math.max(0, ...samples.map((s) => s.inPerSecond));
   const peakOut = Math.max(0, ...samples.map((s) => s.outPerSecond));

@@ -4,7 +4,16 @@ import { useId } from 'react';
 import type { TunnelSummary as Summary } from '../../main/engine/types.js';
 import { useI18n } from '../i18n/context.js';
 
-export function TunnelSummary({ tunnel, organisation }: { tunnel: Summary; organisation: string }) {
+export function TunnelSummary({
+  tunnel,
+  organisation,
+  gateway,
+}: {
+  tunnel: Summary;
+  /** The profile's name when the user gave one; null names no organisation. */
+  organisation: string | null;
+  gateway: string;
+}) {
   const { m } = useI18n();
   const id = useId();
   const servers = m.tunnel.list(tunnel.dns.servers);
@@ -21,7 +30,9 @@ export function TunnelSummary({ tunnel, organisation }: { tunnel: Summary; organ
     >
       <h2 id={`${id}-title`}>{m.tunnel.title}</h2>
       <p className="tunnel-lead">
-        {tunnel.splitTunnel ? m.tunnel.split(organisation) : m.tunnel.full(organisation)}
+        {tunnel.splitTunnel
+          ? m.tunnel.split(organisation)
+          : m.tunnel.full(organisation ?? m.tunnel.theGateway(gateway))}
       </p>
       <dl className="facts">
         <div>

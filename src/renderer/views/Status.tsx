@@ -1,7 +1,14 @@
 import { useId, useState } from 'react';
 import type { Profile } from '../../shared/ipc-schema.js';
 import { api, errorText } from '../api.js';
-import { formatBytes, formatDuration, formatNumber, formatRate, formatTime } from '../format.js';
+import {
+  formatBytes,
+  formatDuration,
+  formatMs,
+  formatNumber,
+  formatRate,
+  formatTime,
+} from '../format.js';
 import { useNow } from '../hooks.js';
 import { useI18n } from '../i18n/context.js';
 import type { AppModel } from '../model.js';
@@ -29,7 +36,9 @@ export function Status({ model, profile, onChangeAccount }: Props) {
     state.kind === 'connected' || state.kind === 'connecting' || state.kind === 'reconnecting';
   const gateway = state.kind === 'disconnected' ? (profile?.gatewayUrl ?? null) : state.gateway;
   const shown = presentState(state, m);
-  const organisation = profile?.name ?? (gateway ? hostOf(gateway) : '');
+  // A profile named after its gateway (the default) names no organisation.
+  const host = gateway ? hostOf(gateway) : '';
+  const organisation = profile && profile.name !== host ? profile.name : null;
 
   async function toggle() {
     setProblem(null);
@@ -84,7 +93,7 @@ export function Status({ model, profile, onChangeAccount }: Props) {
       )}
 
       {state.kind === 'connected' && (
-        <TunnelSummary tunnel={state.tunnel} organisation={organisation} />
+        <TunnelSummary tunnel={state.tunnel} organisation={organisation} gateway={host} />
       )}
       {(state.kind === 'connected' || state.kind === 'reconnecting') && (
         <TrafficGraph history={history} now={now} />
@@ -134,7 +143,7 @@ export function Status({ model, profile, onChangeAccount }: Props) {
               {stats.rttMs !== null && (
                 <div>
                   <dt>{m.status.rtt}</dt>
-                  <dd>{`${formatNumber(stats.rttMs, lang)} ${m.units.ms}`}</dd>
+                  <dd>{formatMs(stats.rttMs, lang, m)}</dd>
                 </div>
               )}
               <div>
