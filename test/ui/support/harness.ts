@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, sep } from 'node:path';
+import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
@@ -33,8 +33,19 @@ import { SCENARIO, scenario } from './scenario.js';
 export { SCENARIO };
 
 const run = promisify(execFile);
-const HERE = fileURLToPath(new URL('.', import.meta.url));
-const ROOT = join(HERE, '..', '..', '..');
+/**
+ * The package root: the nearest folder up with a package.json, so that this file also works
+ * bundled elsewhere under the repository (`npm run ui:preview` runs it from a bundle).
+ */
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
+export const ROOT = packageRoot(fileURLToPath(new URL('.', import.meta.url)));
+const SUPPORT = join(ROOT, 'test', 'ui', 'support');
 const RENDERER_DIR = join(ROOT, 'dist', 'renderer');
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'ui');
 
@@ -101,7 +112,7 @@ export async function serveRenderer(): Promise<{ url: string; close(): Promise<v
 
 async function pageBridgeScript(): Promise<string> {
   const result = await build({
-    entryPoints: [join(HERE, 'page-bridge.ts')],
+    entryPoints: [join(SUPPORT, 'page-bridge.ts')],
     bundle: true,
     format: 'iife',
     platform: 'browser',
@@ -283,8 +294,13 @@ export async function startApp(
   };
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+/** Debian's Chromium; `headless: false` opens a window (`npm run ui:preview`). */
+export function launchChromium(options: { headless?: boolean } = {}): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    headless: options.headless ?? true,
+  });
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   HISTORY_MAX_SAMPLES,
   HISTORY_WINDOW_MS,
   appendSample,
+  type TrafficSample,
 } from '../../../src/shared/traffic-history.js';
 
 const HEX =
@@ -72,7 +73,12 @@ describe('ports, round trips, sizes', () => {
 });
 
 describe('traffic history', () => {
-  const at = (t: number) => ({ at: t, inPerSecond: t, outPerSecond: 0, rttMs: null });
+  const at = (t: number): TrafficSample => ({
+    at: t,
+    inPerSecond: t,
+    outPerSecond: 0,
+    rttMs: null,
+  });
   it('keeps the last five minutes, in order, bounded', () => {
     let history = [at(0)];
     history = appendSample(history, at(HISTORY_WINDOW_MS - 1));
@@ -81,7 +87,7 @@ describe('traffic history', () => {
     expect(history.map((s) => s.at)).toEqual([HISTORY_WINDOW_MS - 1, HISTORY_WINDOW_MS + 1000]);
     // A clock that went back: the older-looking samples go rather than draw backwards.
     expect(appendSample(history, at(5)).map((s) => s.at)).toEqual([5]);
-    let many: ReturnType<typeof at>[] = [];
+    let many: TrafficSample[] = [];
     for (let t = 0; t < HISTORY_MAX_SAMPLES + 50; t++) many = appendSample(many, at(t));
     expect(many).toHaveLength(HISTORY_MAX_SAMPLES);
     expect(many.at(-1)?.at).toBe(HISTORY_MAX_SAMPLES + 49);
