@@ -586,3 +586,70 @@ describe('desktops without a tray', () => {
     await shoot(page, '19-settings-no-tray');
   });
 });
+
+describe('in French', () => {
+  it('a lockout, missing privileges, the tunnel, the graph and the version', async () => {
+    const page = await open({
+      osLocale: 'fr-FR',
+      scenario: {
+        tunnel: {
+          splitTunnel: false,
+          routes: ['0.0.0.0/0'],
+          dns: { servers: ['198.18.0.53'], domains: ['corp.test'], scope: 'domains' },
+        },
+      },
+      deps: { installKind: 'appimage' },
+    });
+    await fillLogin(page, { user: 'carol', password: 'carols-password' }, true);
+    await submit(page, true);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/^Trop de tentatives\. Réessayez à \d\d:\d\d\.$/);
+
+    app?.engine.setPrivileged(false);
+    await fillLogin(page, {}, true);
+    await submit(page, true);
+    await expect
+      .poll(() => alert.textContent())
+      .toContain('une AppImage ne peut pas obtenir ce droit. Installez plutôt le paquet .deb');
+
+    app?.engine.setPrivileged(true);
+    await submit(page, true);
+    await page.locator('.hero-label', { hasText: 'Connecté' }).waitFor();
+    const card = page.getByRole('region', { name: 'Ce qui passe par le tunnel' });
+    expect(await card.locator('.tunnel-lead').textContent()).toBe(
+      'Tout votre trafic passe par la passerelle vpn.corp.test.',
+    );
+    expect(await card.textContent()).toContain('Toutes les destinations');
+    expect(await card.textContent()).toContain(
+      'Les noms en .corp.test sont résolus par le serveur de l’intranet 198.18.0.53.',
+    );
+    const graph = page.getByRole('region', { name: 'Trafic' });
+    expect(await graph.textContent()).toContain('5 dernières minutes');
+    expect(await graph.locator('.legend').textContent()).toMatch(/Reçu [\d,]+ k?o\/s/);
+    expect(await graph.locator('.graph-rtt text').allTextContents()).toEqual(
+      expect.arrayContaining(['maintenant', '−5 min']),
+    );
+    await shoot(page, '20-status-fr');
+
+    await nav(page, 'Réglages').click();
+    expect(await page.getByRole('group', { name: 'À propos' }).textContent()).toBe(
+      'À proposPasserelle 0.1.0Lancé en AppImage',
+    );
+    // Not a word of the English catalogue anywhere in the window but the log's lines (the log
+    // is for support, in English, and says so).
+    for (const view of ['Connexion', 'Ressources', 'Réglages', 'Journal']) {
+      await nav(page, view).click();
+      await page.locator('.view').waitFor();
+      const text = await page
+        .locator('.shell')
+        .evaluate((el) =>
+          [...el.querySelectorAll('.sidebar, .view > :not(.log-list)')]
+            .map((e) => e.textContent)
+            .join(' '),
+        );
+      for (const english of ['Connected', 'Received', 'Settings', 'Traffic', 'Cancel', 'Profile'])
+        expect(text, `${view}: ${english}`).not.toContain(english);
+    }
+  });
+});

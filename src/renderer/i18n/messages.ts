@@ -575,7 +575,7 @@ const fr: Messages = {
   logs: {
     title: 'Journal',
     intro:
-      'Ce que Passerelle a fait, le plus récent en bas. Les mots de passe n’y figurent jamais.',
+      'Ce que Passerelle a fait, le plus récent en bas, en anglais (la langue de l’assistance). Les mots de passe n’y figurent jamais.',
     clear: 'Effacer',
     copy: 'Copier',
     save: 'Enregistrer…',
