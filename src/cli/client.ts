@@ -10,7 +10,7 @@ import type { EngineErrorReason, EngineState } from '../main/engine/types.js';
 import { readSecret } from './read-secret.js';
 
 const USAGE = `usage: passerelle connect URL --user NAME [--password-file FILE] [--otp CODE]
-                  [--ca FILE | --pin sha256:…] [--tun NAME] [--mtu N] [--json]`;
+                  [--ca FILE | --pin sha256:…|spki-sha256:…] [--tun NAME] [--mtu N] [--json]`;
 
 /** Exit codes a script can act on. */
 export const EXIT: Record<EngineErrorReason | 'ok' | 'usage', number> = {

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startClient } from '../lab/client-runner.js';
 import { createGatewayLab, ROOT, USERS, type GatewayLab } from '../lab/gateway-lab.js';
 import { LAB } from '../lab/lab.js';
 import { CONNECT_PHASES } from '../../src/main/engine/types.js';
@@ -145,6 +146,28 @@ describe('engine: connection phases, cancellation, causes and pins', () => {
       // Without the cancel it would wait for its 10 s timeout.
       expect(run.done.cancelTookMs).toBeLessThan(2000);
       expect(run.done.elapsedMs).toBeLessThan(6000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('the headless client: Ctrl-C while connecting cancels at once, exit 0', async () => {
+    const pid = g.gateway.pid as number;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const client = startClient(g);
+      await client.waitForState('connecting');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const interruptedAt = Date.now();
+      client.child.kill('SIGINT');
+      expect(await client.exited).toBe(0);
+      // Not after the 10 s TLS timeout.
+      expect(Date.now() - interruptedAt).toBeLessThan(3000);
+      expect(client.states().at(-1)).toMatchObject({ kind: 'disconnected' });
+      expect(client.states().find((s) => s.kind === 'connecting')).toMatchObject({
+        phase: 'resolving',
+      });
     } finally {
       process.kill(pid, 'SIGCONT');
     }
