@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClient } from '../lab/client-runner.js';
 import { createGatewayLab, ROOT, USERS, type GatewayLab } from '../lab/gateway-lab.js';
 import { LAB } from '../lab/lab.js';
+import { reissueGatewayCertificate } from '../lab/pki.js';
 import { CONNECT_PHASES } from '../../src/main/engine/types.js';
 
 const FIXTURE = join(ROOT, 'test/e2e/fixtures/engine-connect-fixture.mjs');
@@ -219,38 +220,9 @@ describe('engine: connection phases, cancellation, causes and pins', () => {
     };
     const certPin = () =>
       `sha256:${openssl(['x509', '-in', 'gw.crt', '-noout', '-fingerprint', '-sha256']).toString().trim().replace(/^.*=/, '')}`;
-    /** Issues a new gw.crt from the lab CA, with the current key or a new one, and restarts. */
+    /** A new gw.crt from the lab CA, with the current key or a new one, then a restart. */
     const reissue = async (newKey: boolean) => {
-      if (newKey) {
-        openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'gw.key']);
-        openssl([
-          'req',
-          '-new',
-          '-key',
-          'gw.key',
-          '-subj',
-          '/CN=gateway.corp.test',
-          '-out',
-          'gw.csr',
-        ]);
-      }
-      openssl([
-        'x509',
-        '-req',
-        '-in',
-        'gw.csr',
-        '-CA',
-        'ca.crt',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-days',
-        '2',
-        '-extfile',
-        'ext.cnf',
-        '-out',
-        'gw.crt',
-      ]);
+      reissueGatewayCertificate(g.dir, { newKey });
       await g.restartGateway();
     };
 

@@ -8,6 +8,7 @@ import type {
   FailureCause,
 } from '../engine/types.js';
 import type { InstallKind, Language } from '../../shared/ipc-schema.js';
+import { NO_PRIVILEGES } from '../../shared/privilege-advice.js';
 
 export interface MainMessages {
   appName: string;
@@ -128,15 +129,7 @@ const en: MainMessages = {
   },
   unreachable: (gw, cause) => `${gw} cannot be reached: ${cause}.`,
   rateLimitedUntil: (time) => `Too many attempts. Try again at ${time}.`,
-  noPrivileges: {
-    deb: 'Passerelle is not allowed to create its network device, although the installed package should allow it. Reinstall the package (sudo apt install --reinstall passerelle), or ask your administrator.',
-    appimage:
-      'Passerelle is not allowed to create its network device: an AppImage cannot get that permission. Install the .deb package instead, or ask your administrator.',
-    development:
-      'This development build is not allowed to create a network device. Give Electron the capability (sudo setcap cap_net_admin+ep node_modules/electron/dist/electron), or run it as root in a test network namespace with --dev-allow-root.',
-    other:
-      'Passerelle is not allowed to create its network device. Reinstall the app, or ask your administrator.',
-  },
+  noPrivileges: NO_PRIVILEGES.en,
   contextMenu: { cut: 'Cut', copy: 'Copy', paste: 'Paste', selectAll: 'Select All' },
 };
 
@@ -219,15 +212,7 @@ const fr: MainMessages = {
   },
   unreachable: (gw, cause) => `${gw} est injoignable : ${cause}.`,
   rateLimitedUntil: (time) => `Trop de tentatives. Réessayez à ${time}.`,
-  noPrivileges: {
-    deb: 'Passerelle n’a pas le droit de créer son interface réseau, alors que le paquet installé devrait le lui donner. Réinstallez le paquet (sudo apt install --reinstall passerelle) ou contactez votre administrateur.',
-    appimage:
-      'Passerelle n’a pas le droit de créer son interface réseau : une AppImage ne peut pas obtenir ce droit. Installez plutôt le paquet .deb, ou contactez votre administrateur.',
-    development:
-      'Cette version de développement n’a pas le droit de créer une interface réseau. Donnez la capacité à Electron (sudo setcap cap_net_admin+ep node_modules/electron/dist/electron), ou lancez-la en root dans un espace de noms réseau de test avec --dev-allow-root.',
-    other:
-      'Passerelle n’a pas le droit de créer son interface réseau. Réinstallez l’application ou contactez votre administrateur.',
-  },
+  noPrivileges: NO_PRIVILEGES.fr,
   contextMenu: { cut: 'Couper', copy: 'Copier', paste: 'Coller', selectAll: 'Tout sélectionner' },
 };
 

@@ -6,6 +6,7 @@ import type {
   FailureCause,
 } from '../../main/engine/types.js';
 import type { InstallKind } from '../../shared/ipc-schema.js';
+import { NO_PRIVILEGES } from '../../shared/privilege-advice.js';
 
 const en = {
   appName: 'Passerelle',
@@ -88,15 +89,7 @@ const en = {
   } satisfies Record<FailureCause, string>,
   unreachable: (gateway: string) => `${gateway} cannot be reached.`,
   rateLimitedUntil: (time: string) => `Too many attempts. Try again at ${time}.`,
-  noPrivileges: {
-    deb: 'Passerelle is not allowed to create its network device, although the installed package should allow it. Reinstall the package (sudo apt install --reinstall passerelle), or ask your administrator.',
-    appimage:
-      'Passerelle is not allowed to create its network device: an AppImage cannot get that permission. Install the .deb package instead, or ask your administrator.',
-    development:
-      'This development build is not allowed to create a network device. Give Electron the capability (sudo setcap cap_net_admin+ep node_modules/electron/dist/electron), or run it as root in a test network namespace with --dev-allow-root.',
-    other:
-      'Passerelle is not allowed to create its network device. Reinstall the app, or ask your administrator.',
-  } satisfies Record<InstallKind, string>,
+  noPrivileges: NO_PRIVILEGES.en,
   certificate: {
     untrustedTitle: 'Check the gateway’s certificate',
     changedTitle: 'The gateway’s certificate has changed',
@@ -379,15 +372,7 @@ const fr: Messages = {
   },
   unreachable: (gateway) => `${gateway} est injoignable.`,
   rateLimitedUntil: (time) => `Trop de tentatives. Réessayez à ${time}.`,
-  noPrivileges: {
-    deb: 'Passerelle n’a pas le droit de créer son interface réseau, alors que le paquet installé devrait le lui donner. Réinstallez le paquet (sudo apt install --reinstall passerelle) ou contactez votre administrateur.',
-    appimage:
-      'Passerelle n’a pas le droit de créer son interface réseau : une AppImage ne peut pas obtenir ce droit. Installez plutôt le paquet .deb, ou contactez votre administrateur.',
-    development:
-      'Cette version de développement n’a pas le droit de créer une interface réseau. Donnez la capacité à Electron (sudo setcap cap_net_admin+ep node_modules/electron/dist/electron), ou lancez-la en root dans un espace de noms réseau de test avec --dev-allow-root.',
-    other:
-      'Passerelle n’a pas le droit de créer son interface réseau. Réinstallez l’application ou contactez votre administrateur.',
-  },
+  noPrivileges: NO_PRIVILEGES.fr,
   certificate: {
     untrustedTitle: 'Vérifiez le certificat de la passerelle',
     changedTitle: 'Le certificat de la passerelle a changé',

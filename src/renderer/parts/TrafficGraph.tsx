@@ -2,7 +2,7 @@
 // in the renderer. CSP-safe: geometry is in attributes, colours come from CSS classes that read
 // the theme's variables, and nothing is inline style. Sized to its container in CSS pixels, so
 // text stays readable from 640 px wide up.
-import { useId } from 'react';
+import { useId, type ReactNode } from 'react';
 import { HISTORY_WINDOW_MS, type TrafficSample } from '../../shared/traffic-history.js';
 import { formatMs, formatRate } from '../format.js';
 import { useElementWidth } from '../hooks.js';
@@ -147,6 +147,31 @@ function Axes({
   );
 }
 
+/** One chart: its axes (time labels under it when it has room for them) and its lines. */
+function Chart(props: {
+  className: string;
+  plot: Plot;
+  label: (value: number) => string;
+  /** The text alternative: what the chart shows, in words. */
+  description: string;
+  children: ReactNode;
+}) {
+  const { plot } = props;
+  return (
+    <svg
+      className={props.className}
+      width={plot.width}
+      height={plot.height}
+      viewBox={`0 0 ${plot.width} ${plot.height}`}
+      role="img"
+      aria-label={props.description}
+    >
+      <Axes plot={plot} label={props.label} times={plot.bottom >= TIME_LABELS} />
+      {props.children}
+    </svg>
+  );
+}
+
 export function TrafficGraph({ history, now }: { history: TrafficSample[]; now: number }) {
   const { m, lang } = useI18n();
   const id = useId();
@@ -202,39 +227,33 @@ export function TrafficGraph({ history, now }: { history: TrafficSample[]; now: 
       </ul>
       <div ref={ref} className="graph">
         {samples.length < 2 && <p className="muted graph-waiting">{m.traffic.waiting}</p>}
-        <svg
+        <Chart
           className="graph-throughput"
-          width={width}
-          height={THROUGHPUT_HEIGHT}
-          viewBox={`0 0 ${width} ${THROUGHPUT_HEIGHT}`}
-          role="img"
-          aria-label={`${m.traffic.throughput}: ${m.traffic.summary(
+          plot={throughput}
+          label={axisRate}
+          description={`${m.traffic.throughput}: ${m.traffic.summary(
             rate(last?.inPerSecond ?? 0),
             rate(last?.outPerSecond ?? 0),
             rate(peakIn),
             rate(peakOut),
           )}`}
         >
-          <Axes plot={throughput} label={axisRate} times={false} />
           <path className="graph-area-in" d={areaPath(throughput, samples, pickIn)} />
           <path className="graph-line-in" d={linePath(throughput, samples, pickIn)} />
           <path className="graph-line-out" d={linePath(throughput, samples, pickOut)} />
-        </svg>
-        <svg
+        </Chart>
+        <Chart
           className="graph-rtt"
-          width={width}
-          height={RTT_HEIGHT}
-          viewBox={`0 0 ${width} ${RTT_HEIGHT}`}
-          role="img"
-          aria-label={
+          plot={rttPlot}
+          label={ms}
+          description={
             rtts.length && last?.rttMs != null
               ? m.traffic.rttSummary(ms(last.rttMs), ms(Math.min(...rtts)), ms(Math.max(...rtts)))
               : m.traffic.rtt
           }
         >
-          <Axes plot={rttPlot} label={ms} times />
           <path className="graph-line-rtt" d={linePath(rttPlot, samples, pickRtt)} />
-        </svg>
+        </Chart>
       </div>
     </section>
   );
