@@ -144,9 +144,9 @@ describe('engine: connection phases, cancellation, causes and pins', () => {
     try {
       const run = await connect({ cancelAt: 'securing', cancelDelayMs: 1000 });
       expect(run.done.finalState).toMatchObject({ kind: 'disconnected' });
-      // Without the cancel it would wait for its 10 s timeout.
-      expect(run.done.cancelTookMs).toBeLessThan(2000);
-      expect(run.done.elapsedMs).toBeLessThan(6000);
+      // Without the cancel it would wait for its 10 s timeout (wide margins: a loaded machine).
+      expect(run.done.cancelTookMs).toBeLessThan(4000);
+      expect(run.done.elapsedMs).toBeLessThan(8000);
     } finally {
       process.kill(pid, 'SIGCONT');
     }
@@ -163,8 +163,8 @@ describe('engine: connection phases, cancellation, causes and pins', () => {
       const interruptedAt = Date.now();
       client.child.kill('SIGINT');
       expect(await client.exited).toBe(0);
-      // Not after the 10 s TLS timeout.
-      expect(Date.now() - interruptedAt).toBeLessThan(3000);
+      // Not after the 10 s TLS timeout (wide margin: a loaded machine).
+      expect(Date.now() - interruptedAt).toBeLessThan(6000);
       expect(client.states().at(-1)).toMatchObject({ kind: 'disconnected' });
       expect(client.states().find((s) => s.kind === 'connecting')).toMatchObject({
         phase: 'resolving',

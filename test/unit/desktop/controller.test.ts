@@ -271,7 +271,7 @@ describe('AppController', () => {
     const started = Date.now();
     await controller.disconnect();
     await attempt;
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(3000); // the phase alone lasts 5 s
     expect(engine.state().kind).toBe('disconnected');
   });
 
