@@ -45,7 +45,7 @@ describe('desktop notifications', () => {
 
   it('explains every error reason in plain words, in both languages', () => {
     const reasons = Object.keys(MAIN_MESSAGES.en.errorReason) as EngineErrorReason[];
-    expect(reasons).toHaveLength(9);
+    expect(reasons).toHaveLength(10);
     for (const language of ['en', 'fr'] as const) {
       for (const reason of reasons) {
         const n = notificationFor(connecting, failed(reason), language);
