@@ -10,7 +10,7 @@ import type { EngineErrorReason, EngineState } from '../main/engine/types.js';
 import { readSecret } from './read-secret.js';
 
 const USAGE = `usage: passerelle connect URL --user NAME [--password-file FILE] [--otp CODE]
-                  [--ca FILE | --pin sha256:…] [--tun NAME] [--mtu N] [--json]`;
+                  [--ca FILE | --pin sha256:…|spki-sha256:…] [--tun NAME] [--mtu N] [--json]`;
 
 /** Exit codes a script can act on. */
 export const EXIT: Record<EngineErrorReason | 'ok' | 'usage', number> = {
@@ -22,6 +22,7 @@ export const EXIT: Record<EngineErrorReason | 'ok' | 'usage', number> = {
   'otp-required': 3,
   'rate-limited': 3,
   'untrusted-certificate': 4,
+  'certificate-changed': 4,
   'gateway-unreachable': 5,
   'no-privileges': 6,
   'helper-missing': 6,
@@ -30,11 +31,11 @@ export const EXIT: Record<EngineErrorReason | 'ok' | 'usage', number> = {
 function describe(state: EngineState): string {
   switch (state.kind) {
     case 'connecting':
-      return `connecting to ${state.gateway}`;
+      return `connecting to ${state.gateway}: ${state.phase}`;
     case 'connected':
       return `connected to ${state.gateway}${state.intranetIp ? ` (intranet IP ${state.intranetIp})` : ''}`;
     case 'reconnecting':
-      return `reconnecting to ${state.gateway} (attempt ${state.attempt}): ${state.reason}`;
+      return `reconnecting to ${state.gateway} (attempt ${state.attempt}, ${state.cause}): ${state.reason}`;
     case 'error':
       return `error: ${state.message}`;
     case 'disconnected':

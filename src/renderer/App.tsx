@@ -3,6 +3,7 @@ import type { EngineState } from '../main/engine/types.js';
 import { I18nContext, useI18n } from './i18n/context.js';
 import { MESSAGES, languageOf, type Language } from './i18n/messages.js';
 import { useAppModel, type AppModel } from './model.js';
+import { presentState } from './presentation.js';
 import { Login } from './views/Login.js';
 import { Logs } from './views/Logs.js';
 import { Resources } from './views/Resources.js';
@@ -81,10 +82,11 @@ export function App() {
 
 function StatePill({ state }: { state: EngineState }) {
   const { m } = useI18n();
+  const { label, tone } = presentState(state, m);
   return (
-    <p className={`state-pill state-${state.kind}`} role="status" aria-live="polite">
+    <p className={`state-pill tone-${tone}`} role="status" aria-live="polite">
       <span className="dot" aria-hidden="true" />
-      {m.state[state.kind]}
+      {label}
     </p>
   );
 }
@@ -104,8 +106,9 @@ function SettingsProblem({ model }: { model: AppModel }) {
 function Connection({ model }: { model: AppModel }) {
   const [editing, setEditing] = useState(false);
   // The login form stays up during its own attempt, so that an "otp-required" or "wrong
-  // password" answer comes back to the form as the user filled it.
-  const [attempting, setAttempting] = useState(false);
+  // password" answer comes back to the form as the user filled it, and after it when it has
+  // something to say (the keychain refused the password).
+  const [held, setHeld] = useState(false);
   const { state } = model.tunnel;
   const active = model.profiles.profiles.find((p) => p.id === model.profiles.activeId) ?? null;
   const remembered = active !== null && model.profiles.remembered.includes(active.id);
@@ -115,15 +118,16 @@ function Connection({ model }: { model: AppModel }) {
     state.kind === 'error' &&
     (state.reason === 'bad-credentials' ||
       state.reason === 'otp-required' ||
-      state.reason === 'untrusted-certificate');
-  const showLogin = attempting || (!busy && (editing || !active || !remembered || needsInput));
+      state.reason === 'untrusted-certificate' ||
+      state.reason === 'certificate-changed');
+  const showLogin = held || (!busy && (editing || !active || !remembered || needsInput));
 
   useEffect(() => {
     if (busy) setEditing(false);
   }, [busy]);
 
   return showLogin ? (
-    <Login model={model} profile={active} remembered={remembered} onAttempt={setAttempting} />
+    <Login model={model} profile={active} remembered={remembered} onHold={setHeld} />
   ) : (
     <Status model={model} profile={active} onChangeAccount={() => setEditing(true)} />
   );

@@ -7,6 +7,7 @@ import type {
   ProfilesSnapshot,
   TunnelSnapshot,
 } from '../shared/ipc-schema.js';
+import { appendSample } from '../shared/traffic-history.js';
 import { api } from './api.js';
 
 export interface AppModel {
@@ -35,14 +36,31 @@ export function useAppModel(): [AppModel | null, (fn: (m: AppModel) => AppModel)
             ...m.tunnel,
             state,
             stats: state.kind === 'disconnected' ? null : m.tunnel.stats,
+            history: state.kind === 'disconnected' ? [] : m.tunnel.history,
           },
         })),
       ),
-      p.tunnel.onStats((stats) => update((m) => ({ ...m, tunnel: { ...m.tunnel, stats } }))),
+      p.tunnel.onStats((stats) =>
+        update((m) => ({
+          ...m,
+          tunnel: {
+            ...m.tunnel,
+            stats,
+            // The same rule as the main process's history, one sample per stats notification.
+            history: appendSample(m.tunnel.history, {
+              at: stats.at,
+              inPerSecond: stats.bytesInPerSecond,
+              outPerSecond: stats.bytesOutPerSecond,
+              rttMs: stats.rttMs,
+            }),
+          },
+        })),
+      ),
       p.tunnel.onResources((resources) =>
         update((m) => ({ ...m, tunnel: { ...m.tunnel, resources } })),
       ),
       p.profiles.onChanged((profiles) => update((m) => ({ ...m, profiles }))),
+      p.app.onInfoChanged((info) => update((m) => ({ ...m, info }))),
       p.preferences.onChanged((prefs) => update((m) => ({ ...m, prefs }))),
       p.logs.onLine((line) =>
         update((m) => ({ ...m, logs: [...m.logs, line].slice(-MAX_LOG_LINES) })),

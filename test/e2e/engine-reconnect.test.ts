@@ -30,6 +30,10 @@ describe('engine reconnects', () => {
     try {
       await waitFor('reconnecting', () => kinds().includes('reconnecting'), 15_000);
       expect(Date.now() - frozenAt).toBeLessThan(8_000);
+      // Said as a class the UI can translate, with the time of the next attempt.
+      const reconnecting = client.states().find((s) => s.kind === 'reconnecting');
+      expect(reconnecting).toMatchObject({ attempt: 1, cause: 'keepalive-lost' });
+      expect(reconnecting?.nextAttemptAt).toEqual(expect.any(Number));
       // The routes stay while reconnecting: the intranet is still sent into the TUN.
       const route = await g.lab.exec(g.lab.client, ['ip', 'route', 'get', LAB.web]);
       expect(route.stdout).toContain('passerelle0');

@@ -2,7 +2,8 @@
 // namespace), its API relayed to the real AppController with the REAL tunnel engine running in
 // the lab's client namespace (support/lab-app.ts, support/controller-host.ts), connected to the
 // real gateway. Programs in the client namespace reach the intranet through the tunnel.
-import { mkdirSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,36 +91,55 @@ describe('desktop UI with the real engine in the netns lab', () => {
     await shot('01-login');
   });
 
-  it('refuses the gateway certificate at first and shows its fingerprint', async () => {
+  it('refuses the gateway certificate at first and shows what it is', async () => {
     await fillLogin('alice', USERS.alice.password);
     await page.getByLabel('Remember my password in the system keychain').check();
     await connectButton().click();
-    const alert = page.getByRole('alert');
-    await alert.waitFor({ timeout: 20_000 });
-    expect(await alert.textContent()).toMatch(/certificate/i);
-    const fingerprint = (await alert.locator('code').textContent()) ?? '';
+    const panel = page.getByRole('alert').filter({ hasText: 'Check the gateway’s certificate' });
+    await panel.waitFor({ timeout: 20_000 });
+    const fingerprint = (await panel.locator('code.fingerprint').textContent()) ?? '';
     // The lab CA is not in the system store: the engine saw the gateway's own certificate.
-    expect(fingerprint.toUpperCase()).toBe(`SHA256:${lab().pki.fingerprint.toUpperCase()}`);
+    expect(fingerprint.toUpperCase()).toBe(lab().pki.fingerprint.toUpperCase());
+    const text = (await panel.textContent()) ?? '';
+    expect(text).toContain('Issued toCN=gateway.corp.test');
+    expect(text).toContain('Issued byCN=Passerelle lab CA');
+    expect(text).toContain('It is signed by an authority this computer does not know.');
     const engine = await (host as ControllerHost).engine();
     expect(engine.state).toMatchObject({ kind: 'error', reason: 'untrusted-certificate' });
     expect(await netSnapshot()).toEqual(before);
     await shot('02-login-untrusted-certificate');
   });
 
-  it('connects once the user trusts the fingerprint; Status shows the intranet address', async () => {
-    await page.getByRole('button', { name: 'I checked it: trust this certificate' }).click();
-    // The profile now carries the pin; the form keeps what the user typed.
+  it('trusts the certificate and connects in one step; Status shows the intranet address', async () => {
+    await page.getByRole('button', { name: 'Trust this certificate and connect' }).click();
+    const ip = page.getByText(/^100\.64\.0\.\d{1,3}$/);
+    await ip.waitFor({ timeout: 30_000 });
+    // The profile now pins the gateway's public key (what a renewal keeps).
+    const spki = new X509Certificate(readFileSync(lab().pki.cert)).publicKey.export({
+      type: 'spki',
+      format: 'der',
+    });
     const profiles = await (host as ControllerHost).invoke('passerelle:profiles.list', null);
     expect(profiles).toMatchObject({
       type: 'success',
-      value: { profiles: [{ pin: `sha256:${lab().pki.fingerprint}`, username: 'alice' }] },
+      value: {
+        profiles: [
+          {
+            pin: `spki-sha256:${createHash('sha256').update(spki).digest('base64')}`,
+            username: 'alice',
+          },
+        ],
+      },
     });
-    await connectButton().click();
-    const ip = page.getByText(/^100\.64\.0\.\d{1,3}$/);
-    await ip.waitFor({ timeout: 30_000 });
     expect(await page.locator('.hero-label').textContent()).toBe('Connected');
     expect(await page.getByRole('status').first().textContent()).toContain('Connected');
-    expect(await detail('Gateway').locator('dd').textContent()).toBe(LAB.gatewayPublic);
+    expect(await page.locator('.hero .muted').textContent()).toBe(LAB.gatewayPublic);
+    // What the gateway's configuration does to this machine's traffic, as the engine applied it.
+    const tunnel = page.getByRole('region', { name: 'What goes through the tunnel' });
+    expect(await tunnel.locator('.chip').allTextContents()).toEqual(['198.18.0.0/23']);
+    expect(await tunnel.textContent()).toContain(
+      `Every name is looked up by the intranet server ${LAB.dns} first.`,
+    );
     const engine = await (host as ControllerHost).engine();
     expect(engine.state.kind).toBe('connected');
     expect(await ip.textContent()).toBe(
@@ -145,11 +165,11 @@ describe('desktop UI with the real engine in the netns lab', () => {
     expect([...names].sort()).toEqual(['dns', 'echo', 'ping', 'web']);
     const row = (name: string) => names.indexOf(name);
     expect(addresses[row('web')]).toBe('198.18.0.10/32');
-    expect(ports[row('web')]).toBe('80, 8000–8099');
+    expect(ports[row('web')]).toBe('80 (HTTP), 8000–8099');
     expect(addresses[row('dns')]).toBe('198.18.0.53/32');
-    expect(ports[row('dns')]).toBe('53');
-    expect(ports[row('ping')]).toBe('All ports');
-    expect(ports[row('echo')]).toBe('7');
+    expect(ports[row('dns')]).toBe('53 (DNS)');
+    expect(ports[row('ping')]).toBe('No ports (ping)');
+    expect(ports[row('echo')]).toBe('7 (Echo)');
     expect(await page.getByRole('status').filter({ hasText: 'resources' }).textContent()).toBe(
       '4 resources',
     );
@@ -187,6 +207,10 @@ describe('desktop UI with the real engine in the netns lab', () => {
     const engineAfter = (await (host as ControllerHost).engine()).stats;
     expect(engineAfter.bytesIn).toBeGreaterThanOrEqual(engineBefore.bytesIn + size);
     expect(engineAfter.flowsTotal.tcp).toBeGreaterThanOrEqual(engineBefore.flowsTotal.tcp + 2);
+    // The graph drew the samples of the real engine.
+    await expect
+      .poll(() => page.locator('.graph-line-in').getAttribute('d'), { timeout: 5000 })
+      .toMatch(/^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+){2,}/);
     await shot('05-status-traffic');
   });
 

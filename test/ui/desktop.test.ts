@@ -102,15 +102,20 @@ describe('desktop UI (engine: test double)', () => {
     expect(names).toEqual(SCENARIO.resources.map((r) => r.name));
     const addresses = await page.locator('tbody tr td:first-of-type').allTextContents();
     expect(addresses).toEqual(SCENARIO.resources.map((r) => r.address));
-    expect(await rows.nth(0).textContent()).toContain('80, 443');
+    // Ports name their service; a ping-only resource has no ports to show.
+    expect(await rows.nth(0).textContent()).toContain('80 (HTTP), 443 (HTTPS)');
     expect(await rows.nth(2).textContent()).toContain('8000–8100');
-    expect(await rows.nth(3).textContent()).toContain('All ports');
+    expect(await rows.nth(3).textContent()).toContain('22 (SSH), 3389 (Remote Desktop)');
+    expect(await rows.nth(4).textContent()).toContain('No ports (ping)');
+    expect(await rows.nth(4).textContent()).not.toContain('All ports');
     await shot(page, '04-resources');
 
     await page.getByLabel('Search resources').fill('8050');
     await expect.poll(() => page.locator('tbody th').allTextContents()).toEqual(['Build farm']);
     await page.getByLabel('Search resources').fill('udp');
     await expect.poll(() => page.locator('tbody th').allTextContents()).toEqual(['Intranet DNS']);
+    await page.getByLabel('Search resources').fill('ssh');
+    await expect.poll(() => page.locator('tbody th').allTextContents()).toEqual(['Admin hosts']);
     await page.getByLabel('Search resources').fill('');
   });
 
@@ -193,9 +198,13 @@ describe('one-time code (engine: test double)', () => {
     await page.getByRole('button', { name: 'Se connecter' }).click();
     const otp = page.getByLabel('Code à usage unique');
     await otp.waitFor();
-    expect(await page.getByRole('alert').textContent()).toContain('code à usage unique');
+    // Nothing failed: a notice (status), not an alert, and an amber pill, not a red one.
+    const notice = page.locator('.banner-warning[role="status"]');
+    expect(await notice.textContent()).toContain('code à usage unique');
+    expect(await page.locator('.state-pill').getAttribute('class')).toContain('tone-warning');
+    expect(await page.locator('.state-pill').textContent()).toBe('Code demandé');
     await shot(page, '10-login-otp-fr');
-    await otp.fill('123456');
+    await otp.fill('918273');
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.getByText('100.64.0.2').waitFor();
     // Remember me was not ticked: nothing in the keychain.

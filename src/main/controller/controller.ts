@@ -1,33 +1,41 @@
 // The desktop app's logic, without Electron: profiles and preferences, the keychain, start at
-// login, connect/disconnect through the engine, tray model, notifications and the log. The
-// Electron shell (src/main/electron) constructs it with real parts; tests with doubles.
+// login, connect/disconnect through the engine, the traffic history, tray model, notifications,
+// the log and diagnostics. The Electron shell (src/main/electron) constructs it with real parts;
+// tests with doubles.
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ConnectOptions, Engine, EngineState, EngineStats } from '../engine/types.js';
 import type { IpcHandlers, IpcNotifiers } from '../../shared/ipc.js';
 import type {
   AppInfo,
+  InstallKind,
   Language,
   LoginRequest,
+  LoginResult,
   PasserelleSchema,
   Preferences,
   Profile,
   ProfilesSnapshot,
   TunnelStats,
 } from '../../shared/ipc-schema.js';
+import { appendSample, type TrafficSample } from '../../shared/traffic-history.js';
 import type { Autostart } from './autostart.js';
+import { buildDiagnostics, logText } from './diagnostics.js';
 import { ControllerError } from './errors.js';
 import { keychainAccount, type CredentialStore } from './keychain.js';
 import { Logbook } from './logbook.js';
-import { gatewayLabel, languageFromLocale } from './messages.js';
+import { MAIN_MESSAGES, gatewayLabel, languageFromLocale } from './messages.js';
 import { notificationFor, type DesktopNotification } from './notifications.js';
 import { SettingsStore, type SettingsFile, type SettingsProblem } from './settings.js';
 import {
   INITIAL_TRAY_STATE,
   trayReduce,
   trayView,
+  windowCloseAction,
+  type TrayAction,
   type TrayState,
   type TrayView,
+  type WindowCloseAction,
 } from './tray-state.js';
 
 export interface ControllerDeps {
@@ -39,10 +47,24 @@ export interface ControllerDeps {
   osLocale: string;
   version: string;
   platform: string;
+  /** How the app was installed (install-kind.ts); decides the no-privileges advice. */
+  installKind?: InstallKind;
+  /** Whether the desktop shows a tray icon (tray-state.ts trayAvailable); true by default. */
+  trayAvailable?: boolean;
+  /** "linux 6.1.0 x64" and "Electron 45, Node 22", for diagnostics. */
+  system?: string;
+  runtime?: string;
   showNotification?: (notification: DesktopNotification) => void;
   hideWindow?: () => void;
   /** Reads the CA file of a profile; injectable for tests. */
   readTextFile?: (path: string) => Promise<string>;
+  /** The system clipboard (Electron's clipboard.writeText). */
+  writeClipboard?: (text: string) => void;
+  /**
+   * Asks the user where to save a text file and writes it there; resolves the path, or null
+   * when the user cancelled.
+   */
+  saveTextFile?: (suggestedName: string, content: string) => Promise<string | null>;
   now?: () => number;
 }
 
@@ -58,7 +80,10 @@ export class AppController {
   private lastState: EngineState;
   private lastStats: TunnelStats | null = null;
   private lastSample: { at: number; bytesIn: number; bytesOut: number } | null = null;
+  private history: TrafficSample[] = [];
   private tray: TrayState = INITIAL_TRAY_STATE;
+  /** Redraws the tray's "for 12 min" line while connected. */
+  private trayClock: NodeJS.Timeout | undefined;
   private readonly renderers = new Set<Notifiers>();
   private readonly trayListeners = new Set<(view: TrayView) => void>();
   private readonly now: () => number;
@@ -104,6 +129,7 @@ export class AppController {
   }
 
   dispose(): void {
+    clearInterval(this.trayClock);
     this.deps.engine.off('state', this.onEngineState);
     this.deps.engine.off('stats', this.onEngineStats);
     this.deps.engine.off('log', this.onEngineLog);
@@ -128,7 +154,52 @@ export class AppController {
       language: this.language(),
       canConnect: active !== null && this.remembered.has(active.id),
       profileGateway: active?.gatewayUrl ?? null,
+      profiles: this.settings.profiles.map(({ id, name, gatewayUrl }) => ({
+        id,
+        name,
+        gatewayUrl,
+      })),
+      activeProfileId: this.settings.activeProfileId,
+      now: this.now(),
     });
+  }
+
+  /**
+   * Runs a tray menu action. Returns 'open-window' when the window must come up (the action
+   * needs the user, or failed and the window says why) and 'quit' for Quit; the shell does
+   * those two.
+   */
+  async trayAction(action: TrayAction): Promise<'open-window' | 'quit' | null> {
+    switch (action.type) {
+      case 'open':
+        return 'open-window';
+      case 'quit':
+        return 'quit';
+      case 'disconnect':
+        await this.disconnect();
+        return null;
+      case 'connect':
+        try {
+          await this.connect(null);
+          return this.lastState.kind === 'error' ? 'open-window' : null;
+        } catch {
+          return 'open-window'; // the window says what is missing
+        }
+      case 'select-profile':
+        try {
+          const outcome = await this.switchProfile(action.id);
+          return outcome === 'needs-password' || this.lastState.kind === 'error'
+            ? 'open-window'
+            : null;
+        } catch {
+          return 'open-window';
+        }
+    }
+  }
+
+  /** What closing the window does (tray-state.ts windowCloseAction). */
+  windowCloseAction(): WindowCloseAction {
+    return windowCloseAction(this.deps.trayAvailable ?? true, this.lastState.kind);
   }
 
   language(): Language {
@@ -150,6 +221,8 @@ export class AppController {
    */
   async startup(options: { launchedAtLogin: boolean }): Promise<{ showWindow: boolean }> {
     const prefs = this.settings.preferences;
+    // Without a tray a hidden window could not be found again.
+    const mayHide = this.deps.trayAvailable ?? true;
     const active = this.activeProfile();
     if (prefs.connectAtStart && active) {
       if (this.remembered.has(active.id)) {
@@ -165,7 +238,7 @@ export class AppController {
         return { showWindow: true };
       }
     }
-    return { showWindow: !(options.launchedAtLogin && prefs.startHidden) };
+    return { showWindow: !(options.launchedAtLogin && prefs.startHidden && mayHide) };
   }
 
   /** Quit: disconnect cleanly (bounded in time), then let go of the engine. */
@@ -196,12 +269,14 @@ export class AppController {
       app: {
         info: () => this.info(),
         hideWindow: () => this.deps.hideWindow?.(),
+        copyDiagnostics: () => this.copyDiagnostics(),
       },
       tunnel: {
         snapshot: () => ({
           state: this.lastState,
           stats: this.lastStats,
           resources: this.currentResources(),
+          history: [...this.history],
         }),
         login: (req) => this.login(req),
         connect: (req) => this.connect(req?.otp ?? null),
@@ -211,8 +286,9 @@ export class AppController {
         list: () => this.profilesSnapshot(),
         save: (p) => this.saveProfile(p),
         remove: ({ id }) => this.removeProfile(id),
-        select: ({ id }) => this.selectProfile(id),
+        select: async ({ id }) => void (await this.switchProfile(id)),
         forgetPassword: ({ id }) => this.forgetPassword(id),
+        rememberPassword: ({ id, password }) => this.rememberPassword(id, password),
       },
       preferences: {
         get: () => this.preferences(),
@@ -221,6 +297,8 @@ export class AppController {
       logs: {
         list: () => this.log.list(),
         clear: () => this.log.clear(),
+        copy: () => this.copyText(logText(this.log.list())),
+        save: () => this.saveLog(),
       },
     };
   }
@@ -231,12 +309,78 @@ export class AppController {
       platform: this.deps.platform,
       osLocale: this.deps.osLocale,
       settingsProblem: this.settingsProblem,
+      installKind: this.deps.installKind ?? 'other',
+      trayAvailable: this.deps.trayAvailable ?? true,
     };
+  }
+
+  // ---------- diagnostics ----------
+
+  diagnostics(): string {
+    const active = this.activeProfile();
+    const trust = !active
+      ? null
+      : active.pin?.startsWith('spki-')
+        ? 'public-key pin'
+        : active.pin
+          ? 'certificate pin'
+          : active.caPath
+            ? 'CA file'
+            : 'system CAs';
+    return buildDiagnostics({
+      generatedAt: this.now(),
+      version: this.deps.version,
+      installKind: this.deps.installKind ?? 'other',
+      system: this.deps.system ?? this.deps.platform,
+      runtime: this.deps.runtime ?? `Node ${process.versions.node}`,
+      language: this.language(),
+      trayAvailable: this.deps.trayAvailable ?? true,
+      state: this.lastState,
+      stats: this.lastStats,
+      profiles: {
+        count: this.settings.profiles.length,
+        activeGateway: active?.gatewayUrl ?? null,
+        activeTrust: trust,
+      },
+      preferences: this.preferences(),
+      settingsProblem: this.settingsProblem
+        ? `${this.settingsProblem.path}: ${this.settingsProblem.reason}`
+        : null,
+      log: this.log.list(),
+    });
+  }
+
+  private copyDiagnostics(): string {
+    const text = this.diagnostics();
+    this.copyText(text);
+    return text;
+  }
+
+  private copyText(text: string): void {
+    if (!this.deps.writeClipboard)
+      throw new ControllerError('clipboard', 'No clipboard is available here.');
+    this.deps.writeClipboard(text);
+  }
+
+  private async saveLog(): Promise<{ path: string } | null> {
+    if (!this.deps.saveTextFile)
+      throw new ControllerError('save', 'Files cannot be saved from here.');
+    const stamp = new Date(this.now()).toISOString().replace(/[:.]/g, '-');
+    try {
+      const path = await this.deps.saveTextFile(
+        `passerelle-log-${stamp}.txt`,
+        logText(this.log.list()),
+      );
+      if (path) this.log.add('info', `Log saved to ${path}.`);
+      return path ? { path } : null;
+    } catch (err) {
+      throw new ControllerError('save', `The log could not be saved: ${(err as Error).message}`);
+    }
   }
 
   // ---------- tunnel ----------
 
-  async login(req: LoginRequest): Promise<Profile> {
+  async login(req: LoginRequest): Promise<LoginResult> {
     this.assertIdle();
     const gatewayUrl = new URL(req.gatewayUrl).origin;
     let profile = this.settings.profiles.find(
@@ -266,15 +410,18 @@ export class AppController {
       }
     }
     const connected = await this.connectProfile(profile, password, req.otp);
+    let passwordNotSaved: string | null = null;
     if (connected) {
       if (req.remember && req.password !== '') {
         try {
           await this.deps.credentials.set(account, password);
           this.log.add('info', `Password for ${account} saved in the system keychain.`);
         } catch (err) {
+          // The tunnel is up; the window asks whether to go on without a saved password.
+          passwordNotSaved = (err as Error).message;
           this.log.add(
             'warn',
-            `Could not save the password in the system keychain: ${(err as Error).message}`,
+            `Could not save the password in the system keychain: ${passwordNotSaved}`,
           );
         }
       } else if (!req.remember) {
@@ -283,7 +430,23 @@ export class AppController {
     }
     await this.refreshRemembered();
     this.emitProfiles();
-    return profile;
+    return { profile, passwordNotSaved };
+  }
+
+  /** "Try again" after the keychain refused the password at login. */
+  async rememberPassword(id: string, password: string): Promise<void> {
+    const account = keychainAccount(this.requireProfile(id));
+    try {
+      await this.deps.credentials.set(account, password);
+    } catch (err) {
+      throw new ControllerError(
+        'keychain',
+        `The system keychain cannot be changed: ${(err as Error).message}`,
+      );
+    }
+    this.log.add('info', `Password for ${account} saved in the system keychain.`);
+    await this.refreshRemembered();
+    this.emitProfiles();
   }
 
   async connect(otp: string | null): Promise<void> {
@@ -335,10 +498,7 @@ export class AppController {
       }
     }
     this.lastSample = null;
-    this.log.add(
-      'info',
-      `Connecting to ${gatewayLabel(profile.gatewayUrl)} as ${profile.username}.`,
-    );
+    this.history = [];
     try {
       await this.deps.engine.connect(options);
     } catch (err) {
@@ -366,11 +526,22 @@ export class AppController {
     if (next.kind !== 'connected') {
       this.lastStats = next.kind === 'disconnected' ? null : this.lastStats;
     }
-    this.log.add(next.kind === 'error' ? 'error' : 'info', describeState(next));
-    const notification = notificationFor(previous, next, this.language());
+    if (next.kind === 'disconnected') this.history = [];
+    // One log line per state change, worded here; the engine logs only what states do not say.
+    this.log.add(
+      logLevel(next),
+      describeState(next, this.activeProfile()?.username ?? null, this.now()),
+    );
+    const notification = notificationFor(
+      previous,
+      next,
+      this.language(),
+      this.deps.installKind ?? 'other',
+    );
     if (notification) this.deps.showNotification?.(notification);
     this.tray = trayReduce(this.tray, { type: 'engine', state: next });
     this.emitTray();
+    this.runTrayClock(next.kind === 'connected');
     const resources = this.currentResources();
     this.forEachRenderer((r) => {
       r.tunnel.state(next);
@@ -390,10 +561,12 @@ export class AppController {
     this.lastSample = { at, bytesIn: stats.bytesIn, bytesOut: stats.bytesOut };
     const tunnelStats: TunnelStats = {
       ...stats,
+      at,
       bytesInPerSecond: inRate,
       bytesOutPerSecond: outRate,
     };
     this.lastStats = tunnelStats;
+    this.history = appendSample(this.history, sampleOf(tunnelStats));
     this.forEachRenderer((r) => r.tunnel.stats(tunnelStats));
   };
 
@@ -453,6 +626,25 @@ export class AppController {
     this.settings.activeProfileId = id;
     await this.persist();
     this.emitProfiles();
+    this.emitTray();
+  }
+
+  /**
+   * Makes `id` the current profile. With the tunnel up on another one, disconnects it and
+   * connects the new one when its password is saved; otherwise the user must log in
+   * ('needs-password'). The window and the tray both switch this way, so the Status view never
+   * shows one profile while the tunnel runs on another.
+   */
+  async switchProfile(id: string): Promise<'switched' | 'connected' | 'needs-password'> {
+    const profile = this.requireProfile(id);
+    const wasUp = !IDLE_STATES.has(this.deps.engine.state().kind);
+    if (this.settings.activeProfileId === id) return 'switched';
+    if (wasUp) await this.disconnect();
+    await this.selectProfile(id);
+    if (!wasUp) return 'switched';
+    if (!this.remembered.has(profile.id)) return 'needs-password';
+    await this.connect(null);
+    return 'connected';
   }
 
   async forgetPassword(id: string): Promise<void> {
@@ -507,6 +699,7 @@ export class AppController {
         `Settings written to ${this.deps.settings.path}; the refused file stays at ${this.settingsProblem.backupPath}.`,
       );
       this.settingsProblem = null;
+      this.emitInfo(); // the window's banner goes with it
     }
   }
 
@@ -560,6 +753,22 @@ export class AppController {
     for (const listener of this.trayListeners) listener(view);
   }
 
+  /** The tray menu is not redrawn while open, so its duration line counts whole minutes. */
+  private runTrayClock(on: boolean): void {
+    if (!on) {
+      clearInterval(this.trayClock);
+      this.trayClock = undefined;
+    } else if (!this.trayClock) {
+      this.trayClock = setInterval(() => this.emitTray(), 60_000);
+      this.trayClock.unref();
+    }
+  }
+
+  private emitInfo(): void {
+    const info = this.info();
+    this.forEachRenderer((r) => r.app.infoChanged(info));
+  }
+
   private forEachRenderer(fn: (r: Notifiers) => void): void {
     for (const r of this.renderers) {
       try {
@@ -571,17 +780,54 @@ export class AppController {
   }
 }
 
-function describeState(state: EngineState): string {
+/** A request for a one-time code is no failure; a lost connection is worth a look. */
+function logLevel(state: EngineState): 'info' | 'warn' | 'error' {
+  if (state.kind === 'reconnecting') return 'warn';
+  if (state.kind !== 'error') return 'info';
+  return state.reason === 'otp-required' ? 'warn' : 'error';
+}
+
+function sampleOf(stats: TunnelStats): TrafficSample {
+  return {
+    at: stats.at,
+    inPerSecond: stats.bytesInPerSecond,
+    outPerSecond: stats.bytesOutPerSecond,
+    rttMs: stats.rttMs,
+  };
+}
+
+/** The log's line for a state change (English: the log is for support). */
+function describeState(state: EngineState, username: string | null, now: number): string {
+  const en = MAIN_MESSAGES.en;
   switch (state.kind) {
     case 'disconnected':
       return 'Disconnected.';
-    case 'connecting':
-      return `Connecting to ${gatewayLabel(state.gateway)}…`;
-    case 'connected':
-      return `Connected to ${gatewayLabel(state.gateway)}${state.intranetIp ? `, intranet address ${state.intranetIp}` : ''}.`;
-    case 'reconnecting':
-      return `Reconnecting to ${gatewayLabel(state.gateway)} (attempt ${state.attempt}): ${state.reason}`;
+    case 'connecting': {
+      const gw = gatewayLabel(state.gateway);
+      switch (state.phase) {
+        case 'resolving':
+          return `Connecting to ${gw}${username ? ` as ${username}` : ''}: looking up the gateway.`;
+        case 'securing':
+          return `Opening a secure connection to ${gw}.`;
+        case 'signing-in':
+          return `Signing in to ${gw}.`;
+        case 'configuring':
+          return 'Signed in; setting up the network (tunnel device, routes, DNS).';
+      }
+      break;
+    }
+    case 'connected': {
+      const t = state.tunnel;
+      const what = t.splitTunnel ? `split tunnel to ${t.routes.join(', ')}` : 'full tunnel';
+      return `Connected to ${gatewayLabel(state.gateway)}${state.intranetIp ? `, intranet address ${state.intranetIp}` : ''} (${what}).`;
+    }
+    case 'reconnecting': {
+      const wait = Math.max(0, Math.round((state.nextAttemptAt - now) / 100) / 10);
+      return `Connection to ${gatewayLabel(state.gateway)} lost: ${en.cause[state.cause]} (${state.reason}); attempt ${state.attempt} in ${wait} s.`;
+    }
     case 'error':
-      return `Connection to ${gatewayLabel(state.gateway)} failed (${state.reason}): ${state.message}`;
+      if (state.reason === 'otp-required')
+        return `${gatewayLabel(state.gateway)} asks for a one-time code (otp-required): ${state.message}`;
+      return `Connection to ${gatewayLabel(state.gateway)} failed (${state.reason}${state.cause ? `, ${state.cause}` : ''}): ${state.message}`;
   }
 }

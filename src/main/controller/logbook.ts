@@ -1,6 +1,9 @@
 // The app's log as the Logs view shows it: a bounded ring of lines, newest last. Callers pass
-// finished sentences; nothing secret is ever handed to it (no passwords, codes or tokens).
+// finished sentences; nothing secret is ever handed to it (no passwords, codes or tokens), and
+// what looks like one is scrubbed on the way in all the same (an engine message that quoted a
+// header), so neither the window, nor a copy, nor a saved file can show it.
 import type { LogLine } from '../../shared/ipc-schema.js';
+import { redactSecrets } from './diagnostics.js';
 
 export class Logbook {
   private lines: LogLine[] = [];
@@ -12,7 +15,7 @@ export class Logbook {
   ) {}
 
   add(level: LogLine['level'], message: string, time: number = this.now()): LogLine {
-    const line = { level, message, time };
+    const line = { level, message: redactSecrets(message), time };
     this.lines.push(line);
     if (this.lines.length > this.capacity) this.lines.splice(0, this.lines.length - this.capacity);
     for (const listener of this.listeners) listener(line);

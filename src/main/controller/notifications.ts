@@ -1,7 +1,7 @@
 // Which desktop notification (if any) a change of engine state deserves, in plain words.
 import type { EngineState } from '../engine/types.js';
-import type { Language } from '../../shared/ipc-schema.js';
-import { MAIN_MESSAGES, gatewayLabel } from './messages.js';
+import type { InstallKind, Language } from '../../shared/ipc-schema.js';
+import { MAIN_MESSAGES, errorSentence, gatewayLabel } from './messages.js';
 
 export interface DesktopNotification {
   title: string;
@@ -14,6 +14,7 @@ export function notificationFor(
   previous: EngineState,
   next: EngineState,
   language: Language,
+  installKind: InstallKind = 'other',
 ): DesktopNotification | null {
   const m = MAIN_MESSAGES[language];
   switch (next.kind) {
@@ -36,14 +37,14 @@ export function notificationFor(
       if (previous.kind !== 'connected') return null;
       return {
         title: m.reconnectingTitle,
-        body: m.reconnectingBody(gatewayLabel(next.gateway)),
+        body: m.reconnectingBody(gatewayLabel(next.gateway), m.cause[next.cause]),
         urgent: false,
       };
     case 'error':
       if (previous.kind === 'error' && previous.reason === next.reason) return null;
       return {
         title: m.errorTitle,
-        body: m.errorReason[next.reason](gatewayLabel(next.gateway)),
+        body: errorSentence(next, language, installKind),
         urgent: true,
       };
     case 'connecting':

@@ -1,8 +1,11 @@
 // The Electron shell: the only code that imports 'electron'. It builds the controller with real
-// parts (engine, settings file, OS keychain, login item), draws the window and the tray, and
-// forwards everything else to the controller. Closing the window keeps the app in the tray;
-// Quit disconnects cleanly first.
-import { BrowserWindow, app, dialog } from 'electron';
+// parts (engine, settings file, OS keychain, login item, clipboard, save dialog), draws the
+// window, its context menu and the tray, and forwards everything else to the controller.
+// Closing the window keeps the app in the tray (minimizes, or quits when idle, on desktops
+// without one); Quit disconnects cleanly first.
+import { BrowserWindow, Menu, app, clipboard, dialog } from 'electron';
+import { writeFile } from 'node:fs/promises';
+import { arch, release } from 'node:os';
 import { join } from 'node:path';
 import { registerHandlers } from '../../shared/ipc.js';
 import { ipcSchema } from '../../shared/ipc-schema.js';
@@ -12,10 +15,14 @@ import {
   XdgAutostart,
   type Autostart,
 } from '../controller/autostart.js';
+import { contextMenuItems } from '../controller/context-menu.js';
 import { AppController } from '../controller/controller.js';
+import { installKind } from '../controller/install-kind.js';
 import { KeytarCredentialStore } from '../controller/keychain.js';
 import { devToolsAllowed, rootRefusal } from '../controller/privilege.js';
 import { SettingsStore } from '../controller/settings.js';
+import { statusNotifierWatcherPresent } from '../controller/tray-detect.js';
+import { trayAvailable } from '../controller/tray-state.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { loadEngine } from './engine-loader.js';
 import { electronMainTransport } from './ipc-main.js';
@@ -53,16 +60,26 @@ function main(): void {
   const openWindow = (show: boolean): BrowserWindow => {
     const win = createMainWindow({ show, devTools });
     win.on('close', (event) => {
-      if (!quitting) {
-        event.preventDefault();
-        win.hide(); // the tunnel keeps running; the tray brings the window back
-      }
+      if (quitting || !controller) return;
+      const action = controller.windowCloseAction();
+      if (action === 'quit') return void app.quit(); // before-quit disconnects first
+      event.preventDefault();
+      // The tunnel keeps running; the tray (or, without one, the dock) brings the window back.
+      if (action === 'hide') win.hide();
+      else win.minimize();
     });
     return win;
   };
 
   app.on('second-instance', () => showWindow());
-  app.on('web-contents-created', (_event, contents) => lockDownWebContents(contents));
+  app.on('web-contents-created', (_event, contents) => {
+    lockDownWebContents(contents);
+    // Right-click Copy/Paste: Electron has none of its own.
+    contents.on('context-menu', (_e, params) => {
+      const items = contextMenuItems(params, controller?.language() ?? 'en');
+      Menu.buildFromTemplate(items).popup();
+    });
+  });
   // Keep running in the tray when the window is gone.
   app.on('window-all-closed', () => undefined);
 
@@ -93,6 +110,13 @@ function main(): void {
               get: () => app.getLoginItemSettings(),
             });
 
+      const hasTray = trayAvailable({
+        platform: process.platform,
+        statusNotifierWatcher:
+          process.platform === 'linux' ? await statusNotifierWatcherPresent() : null,
+        currentDesktop: process.env.XDG_CURRENT_DESKTOP ?? '',
+        sessionType: process.env.XDG_SESSION_TYPE ?? '',
+      });
       controller = await AppController.create({
         engine: await loadEngine(),
         settings: new SettingsStore(join(app.getPath('userData'), 'settings.json')),
@@ -101,8 +125,26 @@ function main(): void {
         osLocale: app.getPreferredSystemLanguages()[0] ?? app.getLocale(),
         version: app.getVersion(),
         platform: process.platform,
+        installKind: installKind({
+          platform: process.platform,
+          isPackaged: app.isPackaged,
+          env: process.env,
+        }),
+        trayAvailable: hasTray,
+        system: `${process.platform} ${release()} ${arch()}`,
+        runtime: `Electron ${process.versions.electron}, Chromium ${process.versions.chrome}, Node ${process.versions.node}`,
         showNotification: (n) => showDesktopNotification(n, showWindow),
         hideWindow: () => window?.hide(),
+        writeClipboard: (text) => clipboard.writeText(text),
+        saveTextFile: async (name, content) => {
+          const options = { defaultPath: join(app.getPath('documents'), name) };
+          const choice = window
+            ? await dialog.showSaveDialog(window, options)
+            : await dialog.showSaveDialog(options);
+          if (choice.canceled || !choice.filePath) return null;
+          await writeFile(choice.filePath, content, { mode: 0o600 });
+          return choice.filePath;
+        },
       });
       const ctl = controller;
 
@@ -115,21 +157,14 @@ function main(): void {
 
       tray = new AppTray(ctl.trayView(), {
         onClick: showWindow,
-        onMenu: (id) => {
-          switch (id) {
-            case 'connect':
-              ctl.connect(null).catch(() => showWindow()); // the window says what is missing
-              break;
-            case 'disconnect':
-              void ctl.disconnect().catch(() => undefined);
-              break;
-            case 'open':
-              showWindow();
-              break;
-            case 'quit':
-              app.quit();
-              break;
-          }
+        onAction: (action) => {
+          void ctl.trayAction(action).then(
+            (next) => {
+              if (next === 'open-window') showWindow();
+              else if (next === 'quit') app.quit();
+            },
+            () => showWindow(), // the window says what went wrong
+          );
         },
       });
       ctl.onTrayChange((view) => tray?.render(view));

@@ -1,12 +1,24 @@
 // Draws the tray from the controller's TrayView. On Linux the context menu is the only
 // reliable interaction (clicks on StatusNotifier items are not delivered everywhere), so the
 // menu is always set; elsewhere a click also opens the window.
-import { Menu, Tray, app, nativeImage, type NativeImage } from 'electron';
+import {
+  Menu,
+  Tray,
+  app,
+  nativeImage,
+  type MenuItemConstructorOptions,
+  type NativeImage,
+} from 'electron';
 import { join } from 'node:path';
-import type { TrayIconName, TrayMenuId, TrayView } from '../controller/tray-state.js';
+import type {
+  TrayAction,
+  TrayIconName,
+  TrayMenuEntry,
+  TrayView,
+} from '../controller/tray-state.js';
 
 export interface TrayActions {
-  onMenu(id: TrayMenuId): void;
+  onAction(action: TrayAction): void;
   onClick(): void;
 }
 
@@ -27,15 +39,32 @@ export class AppTray {
     this.tray.setImage(this.icon(view.icon));
     this.tray.setToolTip(view.tooltip);
     if (process.platform === 'linux') this.tray.setTitle(''); // no text next to the icon
-    const menu = Menu.buildFromTemplate(
-      view.menu.map((item) => ({
-        id: item.id,
-        label: item.label,
-        enabled: item.enabled,
-        click: () => this.actions.onMenu(item.id),
-      })),
-    );
-    this.tray.setContextMenu(menu);
+    this.tray.setContextMenu(Menu.buildFromTemplate(view.menu.map((e) => this.item(e))));
+  }
+
+  private item(entry: TrayMenuEntry): MenuItemConstructorOptions {
+    switch (entry.kind) {
+      case 'status':
+        return { label: entry.label, enabled: false };
+      case 'separator':
+        return { type: 'separator' };
+      case 'action':
+        return {
+          label: entry.label,
+          enabled: entry.enabled,
+          click: () => this.actions.onAction(entry.action),
+        };
+      case 'submenu':
+        return {
+          label: entry.label,
+          submenu: entry.items.map((item) => ({
+            label: item.label,
+            type: 'radio',
+            checked: item.checked,
+            click: () => this.actions.onAction(item.action),
+          })),
+        };
+    }
   }
 
   destroy(): void {

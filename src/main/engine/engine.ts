@@ -6,7 +6,8 @@ import type { TunDevice } from '../../native/index.js';
 import { isIPv4, parseIPv4 } from '../../shared/net/ipv4.js';
 import type { AllowedResource, SessionConfig } from '../../shared/protocol/session.js';
 import { DEFAULT_MTU, planAddresses } from './address-plan.js';
-import { GatewayError } from './gateway/errors.js';
+import { ConnectAttempt } from './connect-attempt.js';
+import { GatewayError, causeOfErrno, failureOf } from './gateway/errors.js';
 import {
   SessionClient,
   parseGatewayUrl,
@@ -20,7 +21,7 @@ import {
   type SystemAccess,
   type SystemSession,
 } from './access/index.js';
-import { DEFAULT_STATE_DIR, type AppliedSetup } from './netconfig/index.js';
+import { DEFAULT_STATE_DIR, type AppliedSetup, type DnsMode } from './netconfig/index.js';
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineCounters } from './stack/counters.js';
@@ -28,7 +29,16 @@ import { IcmpRelay } from './stack/icmp-relay.js';
 import { PacketRouter, TunWriter } from './stack/packet-router.js';
 import { TcpTerminator } from './stack/tcp-terminator.js';
 import { UdpFlows } from './stack/udp-flows.js';
-import type { ConnectOptions, Engine, EngineEvents, EngineState, EngineStats } from './types.js';
+import type {
+  ConnectOptions,
+  ConnectPhase,
+  Engine,
+  EngineEvents,
+  EngineState,
+  EngineStats,
+  FailureCause,
+  TunnelSummary,
+} from './types.js';
 import { lookup } from 'node:dns/promises';
 
 export interface EngineOptions {
@@ -43,19 +53,6 @@ export interface EngineOptions {
    */
   access?: SystemAccess;
 }
-
-/** A connect() under way, which disconnect() can cancel. */
-interface ConnectAttempt {
-  cancelled: boolean;
-  /** Set once logged in; until then cancelling closes the connection, so a login cannot hang. */
-  loggedIn: boolean;
-  client: SessionClient | undefined;
-  /** Settles when connect() has returned, cancelled or not, with every change undone if so. */
-  settled: Promise<void>;
-}
-
-/** Thrown inside connect() when disconnect() cancelled it. */
-class ConnectCancelled extends Error {}
 
 interface Running {
   endpoint: GatewayEndpoint;
@@ -94,9 +91,11 @@ async function resolveGateway(host: string): Promise<string> {
   try {
     return (await lookup(host, { family: 4 })).address;
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
     throw new GatewayError(
       'gateway-unreachable',
-      `cannot resolve the gateway ${host}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      `cannot resolve the gateway ${host}: ${code ?? (err as Error).message}`,
+      { cause: causeOfErrno(code) },
     );
   }
 }
@@ -108,17 +107,20 @@ export class TunnelEngine implements Engine {
   private counters = new EngineCounters();
   private stopping = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  /** The login under way after a 407 (see renewSession), shared by every refused flow. */
-  private renewing: Promise<boolean> | undefined;
-  private lastRenewal = 0;
-  /** A resolv.conf check is under way (see watchDns). */
-  private checkingDns = false;
+  /** The connect() under way, which disconnect() cancels. */
   private attempt: ConnectAttempt | undefined;
+  /** The connection a reconnect attempt is opening, which disconnect() closes. */
+  private reconnectClient: SessionClient | undefined;
   private disconnecting: Promise<void> | undefined;
   /** Whether the disconnect under way still logs out (see disconnect). */
   private logoutOnStop = true;
   /** Ends the wait for the logout of the disconnect under way. */
   private skipLogout: (() => void) | undefined;
+  /** The login under way after a 407 (see renewSession), shared by every refused flow. */
+  private renewing: Promise<boolean> | undefined;
+  private lastRenewal = 0;
+  /** A resolv.conf check is under way (see watchDns). */
+  private checkingDns = false;
 
   constructor(private readonly engineOptions: EngineOptions = {}) {}
 
@@ -159,63 +161,52 @@ export class TunnelEngine implements Engine {
     this.events.emit('log', { level, message, time: Date.now() });
   }
 
-  /**
-   * Logs in, sets up the tunnel and resolves once connected. A disconnect() meanwhile cancels
-   * it: what was set up is undone, the state ends 'disconnected', and this resolves.
-   */
-  connect(options: ConnectOptions): Promise<void> {
+  async connect(options: ConnectOptions): Promise<void> {
     if (this.running || this.attempt || this.disconnecting)
-      return Promise.reject(new Error('already connected or connecting'));
-    const attempt: ConnectAttempt = {
-      cancelled: false,
-      loggedIn: false,
-      client: undefined,
-      settled: Promise.resolve(),
-    };
-    this.attempt = attempt;
-    const done = this.establish(options, attempt).finally(() => {
-      if (this.attempt === attempt) this.attempt = undefined;
-    });
-    attempt.settled = done.catch(() => undefined);
-    return done;
-  }
-
-  private async establish(options: ConnectOptions, attempt: ConnectAttempt): Promise<void> {
+      throw new Error('already connected or connecting');
     this.stopping = false;
     const gateway = options.gatewayUrl;
-    this.setState({ kind: 'connecting', gateway });
+    const attempt = new ConnectAttempt();
+    this.attempt = attempt;
+    // Each phase is announced as it starts; a disconnect() meanwhile (even from a listener of
+    // this very state) stops the attempt before the next step.
+    const enter = (phase: ConnectPhase) => {
+      attempt.check();
+      attempt.phase = phase;
+      this.setState({ kind: 'connecting', gateway, phase });
+    };
     let client: SessionClient | undefined;
     let tun: TunDevice | undefined;
     let network: AppliedSetup | undefined;
     let tcp: TcpTerminator | undefined;
     let system: SystemSession | undefined;
-    const checkCancelled = () => {
-      if (attempt.cancelled) throw new ConnectCancelled('cancelled by disconnect');
-    };
     try {
+      enter('resolving');
       const access =
         this.engineOptions.access ??
         automaticAccess({ stateDir: this.engineOptions.stateDir ?? defaultStateDir() });
+      // Not raced: what begin() opened (the helper's connection) must be ended on a cancel.
       system = await access.begin((level, message) => this.log(level, message));
+      attempt.check();
       const endpoint = parseGatewayUrl(gateway);
       const trust: Trust = options.pin
-        ? { kind: 'pin', sha256: parsePin(options.pin) }
+        ? { kind: 'pin', ...parsePin(options.pin) }
         : options.ca
           ? { kind: 'ca', pem: options.ca }
           : { kind: 'system' };
-      const gatewayIp = await resolveGateway(endpoint.host);
-      checkCancelled();
+      const gatewayIp = await attempt.race(resolveGateway(endpoint.host));
+      enter('securing');
       client = new SessionClient({ endpoint, trust, address: gatewayIp });
-      attempt.client = client;
-      await client.open();
-      checkCancelled();
+      attempt.attach(client);
+      await attempt.race(client.open());
+      enter('signing-in');
+      // Not raced: a cancel lets a login already sent come back, so it can be logged out.
       const login = await client.login(options.username, options.password, options.otp);
-      attempt.loggedIn = true;
-      checkCancelled();
       const config = login.config;
+      enter('configuring');
 
       const tunName = options.tunName ?? 'passerelle0';
-      checkCancelled();
+      attempt.check();
       tun = await system.openTun(tunName, 128);
       const plan = planAddresses(config);
       network = await system.applyNetwork({
@@ -231,7 +222,6 @@ export class TunnelEngine implements Engine {
       this.counters = new EngineCounters();
       const writer = new TunWriter(tun, this.counters);
       const live = () => this.running?.client ?? (client as SessionClient);
-      checkCancelled();
       tcp = new TcpTerminator({
         address: parseIPv4(plan.address),
         spareAddress: parseIPv4(plan.spareAddress),
@@ -245,7 +235,10 @@ export class TunnelEngine implements Engine {
         },
       });
       await tcp.listen();
-      checkCancelled();
+      // The setup above is never interrupted halfway; a cancel meanwhile undoes it whole. From
+      // here on the tunnel is up, and a disconnect() takes it down the ordinary way.
+      attempt.check();
+      this.attempt = undefined;
       const udp = new UdpFlows(
         writer,
         this.counters,
@@ -285,16 +278,14 @@ export class TunnelEngine implements Engine {
         statsTimer,
       };
       this.watch(client);
+      // The state change is the log line (the controller and the CLI describe it).
       this.setState({
         kind: 'connected',
         gateway,
         intranetIp: config.intranetIp,
         since: Date.now(),
+        tunnel: tunnelSummary(config, network.dnsMode),
       });
-      this.log(
-        'info',
-        `connected to ${gateway} as ${options.username}${config.intranetIp ? `, intranet IP ${config.intranetIp}` : ''}`,
-      );
     } catch (err) {
       tcp?.close();
       await network?.undo().catch((e: Error) => this.log('error', `undo failed: ${e.message}`));
@@ -313,36 +304,39 @@ export class TunnelEngine implements Engine {
           : err instanceof AccessError
             ? new GatewayError(err.reason, err.message)
             : new GatewayError(classify(err), (err as Error).message);
-      this.setState({
-        kind: 'error',
-        gateway,
-        reason: error.reason,
-        message: error.message,
-        ...(error.fingerprint ? { fingerprint: error.fingerprint } : {}),
-      });
+      this.setState(errorState(gateway, error));
       throw error;
+    } finally {
+      if (this.attempt === attempt) this.attempt = undefined;
+      attempt.finish();
     }
   }
 
   private watch(client: SessionClient): void {
     const keepalive = this.engineOptions.keepaliveSeconds ?? 2;
     client.startKeepalive(keepalive * 1000, keepalive * 1500 + 2000);
-    client.once('closed', (reason: string) => {
+    client.once('closed', (reason: string, cause: FailureCause) => {
       if (this.stopping || !this.running || this.running.client !== client) return;
-      this.log('warn', `lost the gateway: ${reason}`);
-      this.reconnect(1, reason);
+      this.reconnect(1, reason, cause);
     });
   }
 
   /** Keeps the TUN, routes and DNS; opens a new connection and resumes the session. */
-  private reconnect(attempt: number, reason: string): void {
+  private reconnect(attempt: number, reason: string, cause: FailureCause): void {
     const running = this.running;
     if (!running || this.stopping) return;
     // Flows riding the lost connection are gone; their applications see resets.
     running.udp.closeAll();
     running.icmp.close();
-    this.setState({ kind: 'reconnecting', gateway: running.options.gatewayUrl, attempt, reason });
     const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** (attempt - 1));
+    this.setState({
+      kind: 'reconnecting',
+      gateway: running.options.gatewayUrl,
+      attempt,
+      reason,
+      cause,
+      nextAttemptAt: Date.now() + delay,
+    });
     this.reconnectTimer = setTimeout(async () => {
       if (this.stopping || this.running !== running) return;
       const client = new SessionClient({
@@ -350,6 +344,7 @@ export class TunnelEngine implements Engine {
         trust: running.trust,
         address: running.gatewayIp,
       });
+      this.reconnectClient = client;
       try {
         await this.refreshGatewayRoute(running);
         await client.open();
@@ -373,12 +368,14 @@ export class TunnelEngine implements Engine {
           gateway: running.options.gatewayUrl,
           intranetIp: running.config.intranetIp,
           since: Date.now(),
+          tunnel: tunnelSummary(running.config, running.network.dnsMode),
         });
-        this.log('info', 'reconnected');
       } catch (err) {
         client.close();
         if (await this.stopIfHopeless(running, err)) return;
-        this.reconnect(attempt + 1, (err as Error).message);
+        this.reconnect(attempt + 1, (err as Error).message, failureOf(err));
+      } finally {
+        if (this.reconnectClient === client) this.reconnectClient = undefined;
       }
     }, delay);
   }
@@ -391,7 +388,6 @@ export class TunnelEngine implements Engine {
     const running = this.running;
     if (!running || this.stopping) return;
     const message = `the tunnel device ${running.tun.name} stopped: ${reason}`;
-    this.log('error', message);
     await this.disconnect();
     this.setState({
       kind: 'error',
@@ -435,6 +431,7 @@ export class TunnelEngine implements Engine {
       !(err instanceof GatewayError) ||
       (err.reason !== 'bad-credentials' &&
         err.reason !== 'untrusted-certificate' &&
+        err.reason !== 'certificate-changed' &&
         err.reason !== 'otp-required')
     ) {
       return false;
@@ -443,14 +440,16 @@ export class TunnelEngine implements Engine {
       err.reason === 'otp-required'
         ? 'the gateway ended the session and needs a new one-time code: connect again'
         : err.message;
-    this.log('error', message);
     await this.disconnect();
-    this.setState({
-      kind: 'error',
-      gateway: running.options.gatewayUrl,
-      reason: err.reason,
-      message,
-    });
+    this.setState(
+      errorState(
+        running.options.gatewayUrl,
+        new GatewayError(err.reason, message, {
+          ...(err.certificate ? { certificate: err.certificate } : {}),
+          ...(err.failure ? { cause: err.failure } : {}),
+        }),
+      ),
+    );
     return true;
   }
 
@@ -494,8 +493,10 @@ export class TunnelEngine implements Engine {
   private async refreshGatewayRoute(running: Running): Promise<void> {
     const refreshed = await running.network.refreshHostRoute();
     if (refreshed.result === 'no-path') {
-      throw new Error(
+      throw new GatewayError(
+        'gateway-unreachable',
         `no route to the gateway ${running.endpoint.host} outside the tunnel (is the network down?)`,
+        { cause: 'network-unreachable' },
       );
     }
     if (refreshed.result === 'replaced') {
@@ -509,9 +510,10 @@ export class TunnelEngine implements Engine {
 
   /**
    * Undoes everything: flows, routes and DNS, the TUN, then logs out (bounded, see
-   * LOGOUT_TIMEOUT_MS); a connect() under way is cancelled. Called again while it runs (a
-   * second Ctrl-C), it returns the same promise, and `{ logout: false }` skips the logout:
-   * the host's network is restored whatever the number of calls.
+   * LOGOUT_TIMEOUT_MS); a connect() under way is cancelled and undoes what it did. Called
+   * again while it runs (a second Ctrl-C), it returns the same promise, and
+   * `{ logout: false }` skips the logout: the host's network is restored whatever the number
+   * of calls.
    */
   disconnect(options: { logout?: boolean } = {}): Promise<void> {
     if (options.logout === false) {
@@ -530,12 +532,13 @@ export class TunnelEngine implements Engine {
   private async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.reconnectTimer);
+    this.reconnectClient?.close();
     const attempt = this.attempt;
     if (attempt) {
-      attempt.cancelled = true;
-      // A login may wait on a gateway that does not answer: closing its connection ends it.
-      if (!attempt.loggedIn) attempt.client?.close();
-      await attempt.settled;
+      // connect() undoes what it did and ends in 'disconnected'.
+      attempt.cancel();
+      await attempt.done;
+      return;
     }
     const running = this.running;
     this.running = undefined;
@@ -590,6 +593,35 @@ export function defaultStateDir(): string {
     // no /proc (not Linux): one folder is enough
   }
   return join(DEFAULT_STATE_DIR, namespace);
+}
+
+function errorState(gateway: string, error: GatewayError): EngineState {
+  return {
+    kind: 'error',
+    gateway,
+    reason: error.reason,
+    message: error.message,
+    ...(error.fingerprint ? { fingerprint: error.fingerprint } : {}),
+    ...(error.certificate ? { certificate: error.certificate } : {}),
+    ...(error.failure ? { cause: error.failure } : {}),
+    ...(error.retryAfterSeconds !== undefined
+      ? { retryAt: Date.now() + error.retryAfterSeconds * 1000 }
+      : {}),
+  };
+}
+
+/** What the session does to the machine's traffic, for the UI to say. */
+export function tunnelSummary(config: SessionConfig, dnsMode: DnsMode): TunnelSummary {
+  const hasDns = config.dns.servers.length > 0;
+  return {
+    splitTunnel: config.splitTunnel,
+    routes: [...config.routes],
+    dns: {
+      servers: [...config.dns.servers],
+      domains: [...config.dns.domains],
+      scope: !hasDns || dnsMode === 'none' ? 'none' : dnsMode === 'resolved' ? 'domains' : 'all',
+    },
+  };
 }
 
 function classify(err: unknown): GatewayError['reason'] {

@@ -1,19 +1,25 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { Profile } from '../../shared/ipc-schema.js';
 import { api, errorText } from '../api.js';
-import { fingerprintIn, normaliseGatewayAddress } from '../format.js';
+import { normaliseGatewayAddress } from '../format.js';
 import { useI18n } from '../i18n/context.js';
 import type { AppModel } from '../model.js';
+import { CertificatePanel } from '../parts/CertificatePanel.js';
+import { ConnectSteps } from '../parts/ConnectSteps.js';
+import { ErrorBanner } from '../parts/ErrorBanner.js';
 
 interface Props {
   model: AppModel;
   profile: Profile | null;
   remembered: boolean;
-  /** Told when a connection attempt from this form starts and ends. */
-  onAttempt(active: boolean): void;
+  /**
+   * Told when the form must stay up (an attempt from it runs, or it has something to say
+   * after the tunnel came up) and when it may go.
+   */
+  onHold(held: boolean): void;
 }
 
-export function Login({ model, profile, remembered, onAttempt }: Props) {
+export function Login({ model, profile, remembered, onHold }: Props) {
   const { m } = useI18n();
   const id = useId();
   const [gateway, setGateway] = useState(profile ? new URL(profile.gatewayUrl).host : '');
@@ -23,9 +29,16 @@ export function Login({ model, profile, remembered, onAttempt }: Props) {
   const [remember, setRemember] = useState(remembered);
   const [submitting, setSubmitting] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  /** The tunnel is up but the keychain refused the password: what it said. */
+  const [notSaved, setNotSaved] = useState<{ profileId: string; reason: string } | null>(null);
 
   const state = model.tunnel.state;
   const engineError = state.kind === 'error' && !submitting ? state : null;
+  const certificateError =
+    engineError?.reason === 'untrusted-certificate' || engineError?.reason === 'certificate-changed'
+      ? engineError
+      : null;
+  const phase = submitting && state.kind === 'connecting' ? state.phase : null;
   const askOtp = engineError?.reason === 'otp-required' || otp !== '';
   const gatewayUrl = normaliseGatewayAddress(gateway);
   const samePasswordSaved =
@@ -33,24 +46,17 @@ export function Login({ model, profile, remembered, onAttempt }: Props) {
     profile !== null &&
     gatewayUrl === profile.gatewayUrl &&
     username === profile.username;
-  // The engine gives the fingerprint as a field; older engines only wrote it in the message.
-  const fingerprint =
-    engineError?.reason === 'untrusted-certificate'
-      ? engineError.fingerprint
-        ? `sha256:${engineError.fingerprint}`
-        : fingerprintIn(engineError.message)
-      : null;
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  async function attempt() {
     setProblem(null);
     if (!gatewayUrl) return setProblem(m.login.invalidGateway);
     if (password === '' && !samePasswordSaved) return setProblem(m.login.missingPassword);
     if (askOtp && !/^[0-9]{6,8}$/.test(otp)) return setProblem(m.login.invalidOtp);
     setSubmitting(true);
-    onAttempt(true);
+    onHold(true);
+    let keepHeld = false;
     try {
-      await api().tunnel.login({
+      const result = await api().tunnel.login({
         gatewayUrl,
         username: username.trim(),
         password,
@@ -58,22 +64,55 @@ export function Login({ model, profile, remembered, onAttempt }: Props) {
         ...(askOtp ? { otp } : {}),
       });
       setOtp('');
+      if (result.passwordNotSaved !== null) {
+        setNotSaved({ profileId: result.profile.id, reason: result.passwordNotSaved });
+        keepHeld = true;
+      }
     } catch (err) {
       setProblem(errorText(err, m.controllerErrors));
     } finally {
       setSubmitting(false);
-      onAttempt(false);
+      if (!keepHeld) onHold(false);
     }
   }
 
-  async function trustFingerprint() {
-    if (!profile || !fingerprint) return;
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    void attempt();
+  }
+
+  async function cancel() {
     try {
-      await api().profiles.save({ ...profile, pin: fingerprint });
-      setProblem(null);
+      await api().tunnel.disconnect();
     } catch (err) {
       setProblem(errorText(err, m.controllerErrors));
     }
+  }
+
+  async function trustAndConnect(pin: string) {
+    if (!profile) return;
+    try {
+      await api().profiles.save({ ...profile, pin });
+    } catch (err) {
+      return setProblem(errorText(err, m.controllerErrors));
+    }
+    await attempt();
+  }
+
+  async function retrySave() {
+    if (!notSaved) return;
+    try {
+      await api().profiles.rememberPassword({ id: notSaved.profileId, password });
+      setNotSaved(null);
+      onHold(false);
+    } catch (err) {
+      setNotSaved({ ...notSaved, reason: errorText(err, m.controllerErrors) });
+    }
+  }
+
+  function continueWithoutSaving() {
+    setNotSaved(null);
+    onHold(false);
   }
 
   const errorId = `${id}-error`;
@@ -84,112 +123,141 @@ export function Login({ model, profile, remembered, onAttempt }: Props) {
       <h1 id={`${id}-title`}>{m.login.title}</h1>
       <p className="muted">{m.login.intro}</p>
 
-      {hasError && (
-        <div
-          className={`banner ${engineError?.reason === 'otp-required' && !problem ? 'banner-warning' : 'banner-danger'}`}
-          role="alert"
-          id={errorId}
-        >
-          {problem ?? (engineError ? m.errors[engineError.reason] : null)}
-          {fingerprint && (
-            <div className="fingerprint">
-              <p>{m.fingerprintIntro}</p>
-              <code>{fingerprint}</code>
-              <p>{m.fingerprintAdvice}</p>
-              <button
-                type="button"
-                className="button button-secondary"
-                onClick={() => void trustFingerprint()}
-              >
-                {m.login.trustFingerprint}
-              </button>
-            </div>
-          )}
+      {notSaved && (
+        <div className="banner banner-warning" role="alert">
+          <p className="banner-lead">{m.keychain.notSaved(notSaved.reason)}</p>
+          <div className="actions">
+            <button
+              type="button"
+              className="button button-secondary"
+              onClick={() => void retrySave()}
+            >
+              {m.keychain.retry}
+            </button>
+            <button type="button" className="button button-primary" onClick={continueWithoutSaving}>
+              {m.keychain.continue}
+            </button>
+          </div>
         </div>
       )}
+      {problem && (
+        <div className="banner banner-danger" role="alert" id={errorId}>
+          {problem}
+        </div>
+      )}
+      {certificateError && (
+        <CertificatePanel
+          state={certificateError}
+          previousPin={profile?.pin}
+          busy={submitting}
+          onTrust={trustAndConnect}
+        />
+      )}
+      {engineError && !certificateError && !problem && (
+        <ErrorBanner state={engineError} installKind={model.info.installKind} id={errorId} />
+      )}
 
-      <form className="card form" onSubmit={(e) => void submit(e)} noValidate>
-        <div className="field">
-          <label htmlFor={`${id}-gateway`}>{m.login.gateway}</label>
-          <input
-            id={`${id}-gateway`}
-            name="gateway"
-            type="text"
-            inputMode="url"
-            autoComplete="url"
-            spellCheck={false}
-            required
-            value={gateway}
-            onChange={(e) => setGateway(e.target.value)}
-            aria-describedby={`${id}-gateway-hint`}
-          />
-          <p className="hint" id={`${id}-gateway-hint`}>
-            {m.login.gatewayHint}
-          </p>
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-user`}>{m.login.username}</label>
-          <input
-            id={`${id}-user`}
-            name="username"
-            type="text"
-            autoComplete="username"
-            spellCheck={false}
-            required
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-password`}>{m.login.password}</label>
-          <input
-            id={`${id}-password`}
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            required={!samePasswordSaved}
-            placeholder={samePasswordSaved ? m.login.passwordSaved : undefined}
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            aria-invalid={engineError?.reason === 'bad-credentials' || undefined}
-            aria-describedby={hasError ? errorId : undefined}
-          />
-        </div>
-        {askOtp && (
+      <form className="card form" onSubmit={submit} noValidate aria-busy={submitting}>
+        <fieldset className="form-fields" disabled={submitting || notSaved !== null}>
           <div className="field">
-            <label htmlFor={`${id}-otp`}>{m.login.otp}</label>
+            <label htmlFor={`${id}-gateway`}>{m.login.gateway}</label>
             <input
-              id={`${id}-otp`}
-              name="otp"
+              id={`${id}-gateway`}
+              name="gateway"
               type="text"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9]{6,8}"
-              maxLength={8}
+              inputMode="url"
+              autoComplete="url"
+              spellCheck={false}
               required
-              autoFocus
-              value={otp}
-              onChange={(e) => setOtp(e.target.value.replace(/\D/g, ''))}
-              aria-describedby={`${id}-otp-hint`}
+              value={gateway}
+              onChange={(e) => setGateway(e.target.value)}
+              aria-describedby={`${id}-gateway-hint`}
             />
-            <p className="hint" id={`${id}-otp-hint`}>
-              {m.login.otpHint}
+            <p className="hint" id={`${id}-gateway-hint`}>
+              {m.login.gatewayHint}
             </p>
           </div>
+          <div className="field">
+            <label htmlFor={`${id}-user`}>{m.login.username}</label>
+            <input
+              id={`${id}-user`}
+              name="username"
+              type="text"
+              autoComplete="username"
+              spellCheck={false}
+              required
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-password`}>{m.login.password}</label>
+            <input
+              id={`${id}-password`}
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required={!samePasswordSaved}
+              placeholder={samePasswordSaved ? m.login.passwordSaved : undefined}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              aria-invalid={engineError?.reason === 'bad-credentials' || undefined}
+              aria-describedby={hasError ? errorId : undefined}
+            />
+          </div>
+          {askOtp && (
+            <div className="field">
+              <label htmlFor={`${id}-otp`}>{m.login.otp}</label>
+              <input
+                id={`${id}-otp`}
+                name="otp"
+                type="text"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                pattern="[0-9]{6,8}"
+                maxLength={8}
+                required
+                autoFocus
+                value={otp}
+                onChange={(e) => setOtp(e.target.value.replace(/\D/g, ''))}
+                aria-describedby={`${id}-otp-hint`}
+              />
+              <p className="hint" id={`${id}-otp-hint`}>
+                {m.login.otpHint}
+              </p>
+            </div>
+          )}
+          <div className="field checkbox">
+            <input
+              id={`${id}-remember`}
+              name="remember"
+              type="checkbox"
+              checked={remember}
+              onChange={(e) => setRemember(e.target.checked)}
+            />
+            <label htmlFor={`${id}-remember`}>{m.login.remember}</label>
+          </div>
+        </fieldset>
+        {submitting ? (
+          <div className="attempt" role="status" aria-live="polite">
+            <ConnectSteps phase={phase} />
+            <button
+              type="button"
+              className="button button-secondary button-large"
+              onClick={() => void cancel()}
+            >
+              {m.login.cancel}
+            </button>
+          </div>
+        ) : (
+          <button
+            type="submit"
+            className="button button-primary button-large"
+            disabled={notSaved !== null}
+          >
+            {m.login.submit}
+          </button>
         )}
-        <div className="field checkbox">
-          <input
-            id={`${id}-remember`}
-            name="remember"
-            type="checkbox"
-            checked={remember}
-            onChange={(e) => setRemember(e.target.checked)}
-          />
-          <label htmlFor={`${id}-remember`}>{m.login.remember}</label>
-        </div>
-        <button type="submit" className="button button-primary button-large" disabled={submitting}>
-          {submitting ? m.login.submitting : m.login.submit}
-        </button>
       </form>
     </section>
   );

@@ -4,11 +4,13 @@ import { formatPorts } from '../format.js';
 import { useI18n } from '../i18n/context.js';
 import type { AppModel } from '../model.js';
 
-function matches(resource: AllowedResource, query: string, allPorts: string): boolean {
+type PortLabels = { allPorts: string; pingOnly: string };
+
+function matches(resource: AllowedResource, query: string, labels: PortLabels): boolean {
   const haystack = [
     resource.name,
     resource.address,
-    formatPorts(resource.ports, allPorts),
+    formatPorts(resource.ports, labels, resource.protocols),
     ...resource.protocols,
   ]
     .join(' ')
@@ -28,10 +30,11 @@ export function Resources({ model }: { model: AppModel }) {
   const id = useId();
   const [query, setQuery] = useState('');
   const all = model.tunnel.resources;
-  const shown = useMemo(
-    () => all.filter((r) => matches(r, query, m.resources.allPorts)),
-    [all, query, m.resources.allPorts],
+  const labels = useMemo(
+    () => ({ allPorts: m.resources.allPorts, pingOnly: m.resources.pingOnly }),
+    [m.resources.allPorts, m.resources.pingOnly],
   );
+  const shown = useMemo(() => all.filter((r) => matches(r, query, labels)), [all, query, labels]);
   const connected = model.tunnel.state.kind === 'connected';
 
   return (
@@ -81,7 +84,7 @@ export function Resources({ model }: { model: AppModel }) {
                     <tr key={`${r.name}|${r.address}`}>
                       <th scope="row">{r.name}</th>
                       <td className="mono">{r.address}</td>
-                      <td className="mono">{formatPorts(r.ports, m.resources.allPorts)}</td>
+                      <td className="mono">{formatPorts(r.ports, labels, r.protocols)}</td>
                       <td>
                         <ul className="chips">
                           {r.protocols.map((p) => (

@@ -57,7 +57,9 @@ export function Settings({ model }: { model: AppModel }) {
         />
         <Toggle
           label={m.settings.startHidden}
-          checked={prefs.startHidden}
+          checked={prefs.startHidden && model.info.trayAvailable}
+          disabled={!model.info.trayAvailable}
+          {...(model.info.trayAvailable ? {} : { hint: m.settings.noTray })}
           onChange={(v) => update({ startHidden: v })}
         />
       </fieldset>
@@ -95,6 +97,12 @@ export function Settings({ model }: { model: AppModel }) {
       </fieldset>
 
       <Profiles model={model} run={run} />
+
+      <fieldset className="card group about">
+        <legend>{m.about.title}</legend>
+        <p className="about-version">{m.about.version(model.info.version)}</p>
+        <p className="muted">{m.about.installKind[model.info.installKind]}</p>
+      </fieldset>
     </section>
   );
 }
@@ -103,6 +111,7 @@ function Toggle(props: {
   label: string;
   hint?: string;
   checked: boolean;
+  disabled?: boolean;
   onChange(value: boolean): void;
 }) {
   const id = useId();
@@ -112,6 +121,7 @@ function Toggle(props: {
         id={id}
         type="checkbox"
         checked={props.checked}
+        disabled={props.disabled}
         onChange={(e) => props.onChange(e.target.checked)}
         aria-describedby={props.hint ? `${id}-hint` : undefined}
       />
@@ -135,6 +145,8 @@ function Profiles({
   const { m } = useI18n();
   const [editing, setEditing] = useState<Profile | 'new' | null>(null);
   const { profiles, activeId, remembered } = model.profiles;
+  const tunnelUp =
+    model.tunnel.state.kind !== 'disconnected' && model.tunnel.state.kind !== 'error';
 
   return (
     <fieldset className="card group">
@@ -163,7 +175,7 @@ function Profiles({
                     className="button button-secondary"
                     onClick={() => void run(() => api().profiles.select({ id: p.id }))}
                   >
-                    {m.settings.use}
+                    {tunnelUp ? m.settings.switchTo : m.settings.use}
                   </button>
                 )}
                 <button

@@ -1,9 +1,22 @@
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import type { Profile } from '../../shared/ipc-schema.js';
 import { api, errorText } from '../api.js';
-import { formatBytes, formatDuration, formatNumber, formatRate, formatTime } from '../format.js';
+import {
+  formatBytes,
+  formatDuration,
+  formatMs,
+  formatNumber,
+  formatRate,
+  formatTime,
+} from '../format.js';
+import { useNow } from '../hooks.js';
 import { useI18n } from '../i18n/context.js';
 import type { AppModel } from '../model.js';
+import { ConnectSteps } from '../parts/ConnectSteps.js';
+import { ErrorBanner } from '../parts/ErrorBanner.js';
+import { TrafficGraph } from '../parts/TrafficGraph.js';
+import { TunnelSummary } from '../parts/TunnelSummary.js';
+import { hostOf, presentState } from '../presentation.js';
 
 interface Props {
   model: AppModel;
@@ -11,28 +24,21 @@ interface Props {
   onChangeAccount(): void;
 }
 
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [active]);
-  return now;
-}
-
 export function Status({ model, profile, onChangeAccount }: Props) {
   const { m, lang } = useI18n();
   const id = useId();
-  const { state, stats } = model.tunnel;
+  const { state, stats, history } = model.tunnel;
   const [problem, setProblem] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
-  const now = useNow(state.kind === 'connected');
+  const now = useNow(state.kind === 'connected' || state.kind === 'reconnecting');
 
   const up =
     state.kind === 'connected' || state.kind === 'connecting' || state.kind === 'reconnecting';
   const gateway = state.kind === 'disconnected' ? (profile?.gatewayUrl ?? null) : state.gateway;
-  const dash = '—';
+  const shown = presentState(state, m);
+  // A profile named after its gateway (the default) names no organisation.
+  const host = gateway ? hostOf(gateway) : '';
+  const organisation = profile && profile.name !== host ? profile.name : null;
 
   async function toggle() {
     setProblem(null);
@@ -55,119 +61,150 @@ export function Status({ model, profile, onChangeAccount }: Props) {
       <h1 id={`${id}-title`} className="visually-hidden">
         {m.status.title}
       </h1>
-      <div className={`hero card state-${state.kind}`}>
+      <div className={`hero card tone-${shown.tone}`}>
         <div className="hero-state">
           <span className="hero-dot" aria-hidden="true" />
           <div>
-            <p className="hero-label">{m.state[state.kind]}</p>
-            {gateway && <p className="muted">{new URL(gateway).host}</p>}
+            <p className="hero-label">{shown.label}</p>
+            {gateway && <p className="muted">{hostOf(gateway)}</p>}
           </div>
         </div>
         <button
           type="button"
-          className={`button button-large ${up ? 'button-danger' : 'button-primary'} hero-button`}
+          className={`button button-large ${up ? (state.kind === 'connected' ? 'button-danger' : 'button-secondary') : 'button-primary'} hero-button`}
           onClick={() => void toggle()}
-          disabled={pending}
+          disabled={pending && !up}
         >
           {buttonLabel}
         </button>
       </div>
 
-      {state.kind === 'error' && (
-        <div className="banner banner-danger" role="alert">
-          {m.errors[state.reason]}
-        </div>
-      )}
-      {state.kind === 'reconnecting' && (
-        <div className="banner banner-warning" role="status">
-          {m.status.reconnectReason(state.attempt, state.reason)}
-        </div>
-      )}
+      {state.kind === 'error' && <ErrorBanner state={state} installKind={model.info.installKind} />}
+      {state.kind === 'reconnecting' && <Reconnecting state={state} now={now} />}
       {problem && (
         <div className="banner banner-danger" role="alert">
           {problem}
         </div>
       )}
+      {state.kind === 'connecting' && (
+        <div className="card" role="status" aria-live="polite">
+          <ConnectSteps phase={state.phase} />
+        </div>
+      )}
 
-      <dl className="card details">
-        <div>
-          <dt>{m.status.gateway}</dt>
-          <dd>{gateway ? new URL(gateway).host : dash}</dd>
-        </div>
-        <div>
-          <dt>{m.status.user}</dt>
-          <dd>{profile?.username ?? dash}</dd>
-        </div>
-        <div>
-          <dt>{m.status.intranetIp}</dt>
-          <dd className={state.kind === 'connected' && state.intranetIp ? 'mono' : undefined}>
-            {state.kind === 'connected' ? (state.intranetIp ?? m.status.none) : dash}
-          </dd>
-        </div>
-        <div>
-          <dt>{m.status.since}</dt>
-          <dd>
-            {state.kind === 'connected' ? (
-              <>
-                {formatTime(state.since, lang)}{' '}
-                <span className="muted">
-                  ({m.status.duration(formatDuration(now - state.since))})
-                </span>
-              </>
-            ) : (
-              dash
-            )}
-          </dd>
-        </div>
-        <div>
-          <dt>{m.status.received}</dt>
-          <dd>
-            {stats ? (
-              <>
-                {formatBytes(stats.bytesIn, lang, m)}{' '}
-                <span className="muted">{formatRate(stats.bytesInPerSecond, lang, m)}</span>
-              </>
-            ) : (
-              dash
-            )}
-          </dd>
-        </div>
-        <div>
-          <dt>{m.status.sent}</dt>
-          <dd>
-            {stats ? (
-              <>
-                {formatBytes(stats.bytesOut, lang, m)}{' '}
-                <span className="muted">{formatRate(stats.bytesOutPerSecond, lang, m)}</span>
-              </>
-            ) : (
-              dash
-            )}
-          </dd>
-        </div>
-        <div>
-          <dt>{m.status.rtt}</dt>
-          <dd>
-            {stats?.rttMs != null ? `${formatNumber(stats.rttMs, lang)} ${m.units.ms}` : dash}
-          </dd>
-        </div>
-        <div>
-          <dt>{m.status.flows}</dt>
-          <dd>
-            {stats
-              ? `${formatNumber(stats.flows.tcp + stats.flows.udp + stats.flows.icmp, lang)} (TCP ${stats.flows.tcp}, UDP ${stats.flows.udp}, ICMP ${stats.flows.icmp})`
-              : dash}
-          </dd>
-        </div>
-      </dl>
+      {state.kind === 'connected' && (
+        <TunnelSummary tunnel={state.tunnel} organisation={organisation} gateway={host} />
+      )}
+      {(state.kind === 'connected' || state.kind === 'reconnecting') && (
+        <TrafficGraph history={history} now={now} />
+      )}
 
-      {!up && (
-        <p>
-          <button type="button" className="link-button" onClick={onChangeAccount}>
-            {m.status.changeAccount}
-          </button>
-        </p>
+      {state.kind === 'connected' || state.kind === 'reconnecting' ? (
+        <dl className="card details">
+          <div>
+            <dt>{m.status.user}</dt>
+            <dd>{profile?.username}</dd>
+          </div>
+          {state.kind === 'connected' && (
+            <>
+              <div>
+                <dt>{m.status.intranetIp}</dt>
+                <dd className={state.intranetIp ? 'mono' : undefined}>
+                  {state.intranetIp ?? m.status.none}
+                </dd>
+              </div>
+              <div>
+                <dt>{m.status.connectedFor}</dt>
+                <dd>
+                  {m.status.durationSince(
+                    formatDuration(now - state.since),
+                    formatTime(state.since, lang),
+                  )}
+                </dd>
+              </div>
+            </>
+          )}
+          {stats && (
+            <>
+              <div>
+                <dt>{m.status.received}</dt>
+                <dd>
+                  {formatBytes(stats.bytesIn, lang, m)}{' '}
+                  <span className="muted">{formatRate(stats.bytesInPerSecond, lang, m)}</span>
+                </dd>
+              </div>
+              <div>
+                <dt>{m.status.sent}</dt>
+                <dd>
+                  {formatBytes(stats.bytesOut, lang, m)}{' '}
+                  <span className="muted">{formatRate(stats.bytesOutPerSecond, lang, m)}</span>
+                </dd>
+              </div>
+              {stats.rttMs !== null && (
+                <div>
+                  <dt>{m.status.rtt}</dt>
+                  <dd>{formatMs(stats.rttMs, lang, m)}</dd>
+                </div>
+              )}
+              <div>
+                <dt>{m.status.flows}</dt>
+                <dd>
+                  {m.status.flowsDetail(
+                    formatNumber(stats.flows.tcp + stats.flows.udp + stats.flows.icmp, lang),
+                    stats.flows.tcp,
+                    stats.flows.udp,
+                    stats.flows.icmp,
+                  )}
+                </dd>
+              </div>
+            </>
+          )}
+        </dl>
+      ) : (
+        state.kind !== 'connecting' && (
+          <div className="card idle">
+            {profile && (
+              <dl className="facts">
+                <div>
+                  <dt>{m.status.profile}</dt>
+                  <dd>{profile.name}</dd>
+                </div>
+                <div>
+                  <dt>{m.status.user}</dt>
+                  <dd>{profile.username}</dd>
+                </div>
+              </dl>
+            )}
+            <p className="muted">{m.status.idleHint}</p>
+            <button type="button" className="link-button" onClick={onChangeAccount}>
+              {m.status.changeAccount}
+            </button>
+          </div>
+        )
       )}
     </section>
+  );
+}
+
+type ReconnectingState = Extract<AppModel['tunnel']['state'], { kind: 'reconnecting' }>;
+
+/** Why the connection was lost and when the next attempt starts, counting down. */
+function Reconnecting({ state, now }: { state: ReconnectingState; now: number }) {
+  const { m } = useI18n();
+  // `now` ticks every second (and redraws this); it may be up to a second old when the state
+  // arrives, so the clock itself is read.
+  const seconds = Math.ceil((state.nextAttemptAt - Math.max(now, Date.now())) / 1000);
+  return (
+    <div className="banner banner-warning">
+      <p className="banner-lead" role="status">
+        <strong>{m.status.connectionLost}</strong> {m.causes[state.cause]}
+      </p>
+      {/* The countdown changes every second: shown, but not read out each time. */}
+      <p aria-hidden="true">
+        {seconds > 0
+          ? m.status.nextAttempt(state.attempt, seconds)
+          : m.status.attemptNow(state.attempt)}
+      </p>
+    </div>
   );
 }

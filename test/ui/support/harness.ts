@@ -7,37 +7,55 @@
 // startApp() below runs the controller in this process with the engine TEST DOUBLE, and
 // lab-app.ts runs it with the real engine in a child process inside the netns lab.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, sep } from 'node:path';
+import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { Engine } from '../../../src/main/engine/types.js';
 import { XdgAutostart } from '../../../src/main/controller/autostart.js';
-import { AppController } from '../../../src/main/controller/controller.js';
-import { MemoryCredentialStore } from '../../../src/main/controller/keychain.js';
+import { AppController, type ControllerDeps } from '../../../src/main/controller/controller.js';
+import {
+  MemoryCredentialStore,
+  type CredentialStore,
+} from '../../../src/main/controller/keychain.js';
 import { SettingsStore } from '../../../src/main/controller/settings.js';
 import type { DesktopNotification } from '../../../src/main/controller/notifications.js';
 import { RENDERER_CSP } from '../../../src/main/electron/csp.js';
 import { registerHandlers, type IpcResult, type MainTransport } from '../../../src/shared/ipc.js';
 import { ipcSchema } from '../../../src/shared/ipc-schema.js';
-import { EngineDouble } from './engine-double.js';
-import { SCENARIO } from './scenario.js';
+import { EngineDouble, type EngineDoubleScenario } from './engine-double.js';
+import { SCENARIO, scenario } from './scenario.js';
 
 export { SCENARIO };
 
 const run = promisify(execFile);
-const HERE = fileURLToPath(new URL('.', import.meta.url));
-const ROOT = join(HERE, '..', '..', '..');
+/**
+ * The package root: the nearest folder up with a package.json, so that this file also works
+ * bundled elsewhere under the repository (`npm run ui:preview` runs it from a bundle).
+ */
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
+export const ROOT = packageRoot(fileURLToPath(new URL('.', import.meta.url)));
+const SUPPORT = join(ROOT, 'test', 'ui', 'support');
 const RENDERER_DIR = join(ROOT, 'dist', 'renderer');
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'ui');
 
 /** The engine startApp()'s controller drives: the test double (the real one: lab-app.ts). */
-export const createEngine = (): Engine => new EngineDouble(SCENARIO);
+export const createEngine = (overrides: Partial<EngineDoubleScenario> = {}): EngineDouble =>
+  new EngineDouble({ ...scenario(), ...overrides });
+
+/** The Electron window's default size (window.ts), and the smallest it allows. */
+export const DEFAULT_VIEWPORT = { width: 960, height: 680 };
+export const SMALL_VIEWPORT = { width: 640, height: 480 };
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -94,7 +112,7 @@ export async function serveRenderer(): Promise<{ url: string; close(): Promise<v
 
 async function pageBridgeScript(): Promise<string> {
   const result = await build({
-    entryPoints: [join(HERE, 'page-bridge.ts')],
+    entryPoints: [join(SUPPORT, 'page-bridge.ts')],
     bundle: true,
     format: 'iife',
     platform: 'browser',
@@ -126,9 +144,10 @@ export async function openBridgedPage(
   browser: Browser,
   url: string,
   invoke: PageInvoke,
+  options: { viewport?: { width: number; height: number } } = {},
 ): Promise<BridgedPage> {
   const context = await browser.newContext({
-    viewport: { width: 1000, height: 720 },
+    viewport: options.viewport ?? { width: 1000, height: 720 },
     locale: 'en-GB',
   });
   const page = await context.newPage();
@@ -167,31 +186,50 @@ export async function openBridgedPage(
 
 export interface AppUnderTest {
   controller: AppController;
-  engine: Engine;
-  credentials: MemoryCredentialStore;
+  engine: EngineDouble;
+  credentials: CredentialStore;
   autostart: XdgAutostart;
   settingsPath: string;
   notifications: DesktopNotification[];
+  /** What the app put on the clipboard, last first. */
+  clipboard: string[];
+  /** Files the app saved (the save dialog answers a path in the test's folder). */
+  savedFiles: { path: string; content: string }[];
   page: Page;
   /** Console errors, page errors and CSP violations seen in the page. */
   problems: string[];
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  osLocale?: string;
+  /** Changes to the engine double's scenario. */
+  scenario?: Partial<EngineDoubleScenario>;
+  credentials?: CredentialStore;
+  /** Written as settings.json before the app starts (e.g. a broken file). */
+  settingsFile?: string;
+  /** Controller dependencies to override (install kind, tray, clock…). */
+  deps?: Partial<ControllerDeps>;
+  viewport?: { width: number; height: number };
+}
+
 export async function startApp(
   browser: Browser,
   url: string,
-  options: { osLocale?: string } = {},
+  options: StartOptions = {},
 ): Promise<AppUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'passerelle-ui-'));
-  const engine = createEngine();
-  const credentials = new MemoryCredentialStore();
+  const engine = createEngine(options.scenario);
+  const credentials = options.credentials ?? new MemoryCredentialStore();
   const autostart = new XdgAutostart({
     execPath: '/opt/Passerelle/passerelle-desktop',
     configHome: join(dir, 'config'),
   });
   const settingsPath = join(dir, 'settings.json');
+  if (options.settingsFile !== undefined) writeFileSync(settingsPath, options.settingsFile);
   const notifications: DesktopNotification[] = [];
+  const clipboard: string[] = [];
+  const savedFiles: { path: string; content: string }[] = [];
   const controller = await AppController.create({
     engine,
     settings: new SettingsStore(settingsPath),
@@ -200,7 +238,18 @@ export async function startApp(
     osLocale: options.osLocale ?? 'en-GB',
     version: '0.1.0',
     platform: 'linux',
+    installKind: 'deb',
+    system: 'linux 6.1.0-test x64',
+    runtime: 'Electron (test harness: Chromium and Node)',
     showNotification: (n) => notifications.push(n),
+    writeClipboard: (text) => void clipboard.unshift(text),
+    saveTextFile: async (name, content) => {
+      const path = join(dir, name);
+      writeFileSync(path, content, { mode: 0o600 });
+      savedFiles.push({ path, content });
+      return path;
+    },
+    ...options.deps,
   });
 
   // Main side: the handlers of the schema, answered through the page's binding.
@@ -212,12 +261,17 @@ export async function startApp(
     send: (channel, payload) => renderer.dispatch(channel, payload),
   };
   controller.attachRenderer(registerHandlers(ipcSchema, transport, controller.handlers()));
-  const bridged = await openBridgedPage(browser, url, async (channel, request) => {
-    const handler = handlers.get(channel);
-    if (!handler)
-      return { type: 'error', error: { message: `no handler for ${channel}`, code: 'ipc' } };
-    return handler(request);
-  });
+  const bridged = await openBridgedPage(
+    browser,
+    url,
+    async (channel, request) => {
+      const handler = handlers.get(channel);
+      if (!handler)
+        return { type: 'error', error: { message: `no handler for ${channel}`, code: 'ipc' } };
+      return handler(request);
+    },
+    { viewport: options.viewport ?? DEFAULT_VIEWPORT },
+  );
   renderer.dispatch = bridged.dispatch;
   const { page, problems } = bridged;
 
@@ -228,6 +282,8 @@ export async function startApp(
     autostart,
     settingsPath,
     notifications,
+    clipboard,
+    savedFiles,
     page,
     problems,
     async close() {
@@ -238,6 +294,35 @@ export async function startApp(
   };
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+/** Debian's Chromium; `headless: false` opens a window (`npm run ui:preview`). */
+export function launchChromium(options: { headless?: boolean } = {}): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    headless: options.headless ?? true,
+  });
+}
+
+/**
+ * Screenshots of the page as it is, at the window's default size and at its smallest, in the
+ * light and the dark theme ("system" theme, the OS preference emulated): four files named
+ * `<name>-<960|640>-<light|dark>.png`. The page is left at the default size, light.
+ */
+export async function screenshots(page: Page, dir: string, name: string): Promise<void> {
+  for (const viewport of [DEFAULT_VIEWPORT, SMALL_VIEWPORT]) {
+    await page.setViewportSize(viewport);
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      // Let the graph measure its new width and redraw.
+      await page.evaluate(
+        () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+      );
+      await page.screenshot({
+        path: join(dir, `${name}-${viewport.width}-${colorScheme}.png`),
+        fullPage: true,
+      });
+    }
+  }
+  await page.setViewportSize(DEFAULT_VIEWPORT);
+  await page.emulateMedia({ colorScheme: 'light' });
 }

@@ -19,7 +19,7 @@ import {
 } from '../../../src/shared/ipc.js';
 import { ipcSchema, type PasserelleSchema } from '../../../src/shared/ipc-schema.js';
 import { EngineDouble } from '../../ui/support/engine-double.js';
-import { SCENARIO } from '../../ui/support/scenario.js';
+import { scenario } from '../../ui/support/scenario.js';
 
 /** main ⇄ renderer in memory, with a JSON round trip standing in for structured clone. */
 function loopback() {
@@ -56,7 +56,7 @@ describe('IPC schema coverage', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'passerelle-ipc-'));
     controller = await AppController.create({
-      engine: new EngineDouble({ ...SCENARIO, connectDelayMs: 1 }),
+      engine: new EngineDouble({ ...scenario(), phaseDelayMs: 1 }),
       settings: new SettingsStore(join(dir, 'settings.json')),
       credentials: new MemoryCredentialStore(),
       autostart: new XdgAutostart({ execPath: '/x', configHome: dir }),
@@ -145,9 +145,9 @@ describe('IPC schema coverage', () => {
       password: 'correct horse battery staple',
       remember: false,
     });
-    expect(states).toEqual(['connecting', 'connected']);
+    expect(states).toEqual(['connecting', 'connecting', 'connecting', 'connecting', 'connected']);
     off();
     await api.tunnel.disconnect();
-    expect(states).toEqual(['connecting', 'connected']);
+    expect(states).toHaveLength(5);
   });
 });

@@ -5,8 +5,14 @@ import { notificationFor } from '../../../src/main/controller/notifications.js';
 
 const GW = 'https://vpn.corp.test:8443';
 const off: EngineState = { kind: 'disconnected' };
-const connecting: EngineState = { kind: 'connecting', gateway: GW };
-const up: EngineState = { kind: 'connected', gateway: GW, intranetIp: '100.64.0.7', since: 0 };
+const connecting: EngineState = { kind: 'connecting', gateway: GW, phase: 'resolving' };
+const up: EngineState = {
+  kind: 'connected',
+  gateway: GW,
+  intranetIp: '100.64.0.7',
+  since: 0,
+  tunnel: { splitTunnel: true, routes: [], dns: { servers: [], domains: [], scope: 'none' } },
+};
 const failed = (reason: EngineErrorReason): EngineState => ({
   kind: 'error',
   gateway: GW,
@@ -39,7 +45,7 @@ describe('desktop notifications', () => {
 
   it('explains every error reason in plain words, in both languages', () => {
     const reasons = Object.keys(MAIN_MESSAGES.en.errorReason) as EngineErrorReason[];
-    expect(reasons).toHaveLength(9);
+    expect(reasons).toHaveLength(10);
     for (const language of ['en', 'fr'] as const) {
       for (const reason of reasons) {
         const n = notificationFor(connecting, failed(reason), language);
@@ -75,9 +81,19 @@ describe('desktop notifications', () => {
   it('tells about a dropped connection being retried', () => {
     const n = notificationFor(
       up,
-      { kind: 'reconnecting', gateway: GW, attempt: 1, reason: 'timeout' },
+      {
+        kind: 'reconnecting',
+        gateway: GW,
+        attempt: 1,
+        reason: 'timeout',
+        cause: 'keepalive-lost',
+        nextAttemptAt: 0,
+      },
       'en',
     );
     expect(n?.title).toBe('Connection lost');
+    expect(n?.body).toBe(
+      'The connection to vpn.corp.test:8443 dropped (the gateway stopped answering). Reconnecting…',
+    );
   });
 });

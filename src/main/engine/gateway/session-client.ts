@@ -26,9 +26,17 @@ import {
   connectUdpPath,
 } from '../../../shared/protocol/masque.js';
 import { parseProxyError } from '../../../shared/protocol/proxy-status.js';
-import { GatewayError } from './errors.js';
+import { GatewayError, causeOfErrno, failureOf } from './errors.js';
 import { endStream } from './stream-close.js';
-import { fingerprintOf, pinMatches, systemCaList, type Trust } from './tls-trust.js';
+import {
+  certificateProblem,
+  describeCertificate,
+  fingerprintOf,
+  pinMatches,
+  systemCaList,
+  type Trust,
+} from './tls-trust.js';
+import type { FailureCause } from '../types.js';
 
 export interface GatewayEndpoint {
   host: string;
@@ -79,11 +87,18 @@ export interface SessionClientOptions {
   connectTimeoutMs?: number;
 }
 
-/** Events: 'closed' (reason: string) when the connection is lost or closed; 'rtt' (ms). */
+/**
+ * Events: 'closed' (reason: string, cause: FailureCause) when the connection is lost or closed;
+ * 'rtt' (ms).
+ */
 export class SessionClient extends EventEmitter {
   private session: ClientHttp2Session | undefined;
+  /** The TLS socket while its handshake runs: close() must be able to cut it short. */
+  private handshaking: TLSSocket | undefined;
   private token: string | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
+  /** Set when a PING went unanswered: the close that follows is 'keepalive-lost'. */
+  private keepaliveLost = false;
   rttMs: number | null = null;
 
   constructor(private readonly options: SessionClientOptions) {
@@ -108,7 +123,9 @@ export class SessionClient extends EventEmitter {
       session.once('connect', () => resolve());
       session.once('error', (err) =>
         reject(
-          new GatewayError('gateway-unreachable', `HTTP/2 to the gateway failed: ${err.message}`),
+          new GatewayError('gateway-unreachable', `HTTP/2 to the gateway failed: ${err.message}`, {
+            cause: failureOf(err),
+          }),
         ),
       );
     });
@@ -117,9 +134,18 @@ export class SessionClient extends EventEmitter {
     session.once('close', () => {
       this.stopKeepalive();
       if (this.session === session) this.session = undefined;
-      this.emit('closed', 'the connection to the gateway closed');
+      const cause: FailureCause = this.keepaliveLost ? 'keepalive-lost' : 'connection-reset';
+      this.emit(
+        'closed',
+        this.keepaliveLost
+          ? 'the gateway stopped answering keepalive PINGs'
+          : 'the connection to the gateway closed',
+        cause,
+      );
     });
-    session.once('goaway', () => this.emit('closed', 'the gateway closed the connection'));
+    session.once('goaway', () =>
+      this.emit('closed', 'the gateway closed the connection', 'gateway-closed'),
+    );
     this.session = session;
   }
 
@@ -138,40 +164,61 @@ export class SessionClient extends EventEmitter {
         // that is where we can read the certificate to show its fingerprint, or check a pin.
         rejectUnauthorized: false,
       });
+      this.handshaking = socket;
       const timer = setTimeout(() => {
         socket.destroy();
         reject(
           new GatewayError(
             'gateway-unreachable',
             `no answer from ${endpoint.host}:${endpoint.port} within ${connectTimeoutMs / 1000} s`,
+            { cause: 'timed-out' },
           ),
         );
       }, connectTimeoutMs);
+      socket.once('close', () => {
+        // Destroyed by close() (a cancelled connect) before any error or handshake.
+        clearTimeout(timer);
+        reject(
+          new GatewayError('gateway-unreachable', 'the connection attempt was cancelled', {
+            cause: 'connection-reset',
+          }),
+        );
+      });
       socket.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         reject(
           new GatewayError(
             'gateway-unreachable',
             `cannot reach the gateway ${endpoint.host}:${endpoint.port}: ${err.code ?? err.message}`,
+            { cause: causeOfErrno(err.code) },
           ),
         );
       });
       socket.once('secureConnect', () => {
         clearTimeout(timer);
+        this.handshaking = undefined;
         const cert = socket.getPeerCertificate();
         const fingerprint = cert ? fingerprintOf(cert) : '';
-        const fail = (message: string) => {
-          socket.destroy();
-          reject(new GatewayError('untrusted-certificate', message, fingerprint));
-        };
         if (trust.kind === 'pin') {
-          if (!pinMatches(cert, trust.sha256))
-            return fail(
-              `the gateway's certificate (sha256 ${fingerprint}) does not match the pinned fingerprint`,
+          if (!pinMatches(cert, trust)) {
+            socket.destroy();
+            return reject(
+              new GatewayError(
+                'certificate-changed',
+                `the gateway's certificate (sha256 ${fingerprint}) does not match the pinned ${trust.pin === 'certificate' ? 'fingerprint' : 'public key'}`,
+                { certificate: describeCertificate(cert, 'pin-mismatch', 'PIN_MISMATCH') },
+              ),
             );
+          }
         } else if (!socket.authorized) {
-          return fail(
-            `the gateway's certificate is not trusted (${String(socket.authorizationError)}); sha256 fingerprint ${fingerprint}`,
+          const code = String(socket.authorizationError);
+          socket.destroy();
+          return reject(
+            new GatewayError(
+              'untrusted-certificate',
+              `the gateway's certificate is not trusted (${code}); sha256 fingerprint ${fingerprint}`,
+              { certificate: describeCertificate(cert, certificateProblem(code), code) },
+            ),
           );
         }
         if (socket.alpnProtocol !== 'h2') {
@@ -180,10 +227,12 @@ export class SessionClient extends EventEmitter {
             new GatewayError(
               'protocol',
               'the server did not offer HTTP/2: is this a Passerelle gateway?',
+              { cause: 'tls-failed' },
             ),
           );
         }
         socket.removeAllListeners('error');
+        socket.removeAllListeners('close');
         // Small frames (a ping, a request line) must not wait for Nagle's algorithm.
         socket.setNoDelay(true);
         resolve(socket);
@@ -201,7 +250,7 @@ export class SessionClient extends EventEmitter {
     method: string,
     path: string,
     body?: unknown,
-  ): Promise<{ status: number; body: unknown }> {
+  ): Promise<{ status: number; body: unknown; retryAfter: string | undefined }> {
     const session = this.requireSession();
     const headers: Record<string, string> = { ':method': method, ':path': path };
     if (this.token) headers['authorization'] = `Bearer ${this.token}`;
@@ -210,19 +259,29 @@ export class SessionClient extends EventEmitter {
     if (body !== undefined) stream.end(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       let status = 0;
+      let retryAfter: string | undefined;
       const chunks: Buffer[] = [];
-      stream.on('response', (h) => (status = Number(h[':status'])));
+      stream.on('response', (h) => {
+        status = Number(h[':status']);
+        retryAfter = h['retry-after'];
+      });
       stream.on('data', (d: Buffer) => chunks.push(d));
-      stream.on('error', (err) => reject(new GatewayError('gateway-unreachable', err.message)));
+      stream.on('error', (err) =>
+        reject(new GatewayError('gateway-unreachable', err.message, { cause: failureOf(err) })),
+      );
       // A session closed under the request (disconnect while logging in) ends its streams
       // without an error: without this the request would wait for ever.
       stream.on('close', () =>
-        reject(new GatewayError('gateway-unreachable', `${method} ${path}: the connection closed`)),
+        reject(
+          new GatewayError('gateway-unreachable', `${method} ${path}: the connection closed`, {
+            cause: 'connection-reset',
+          }),
+        ),
       );
       stream.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         try {
-          resolve({ status, body: text ? (JSON.parse(text) as unknown) : undefined });
+          resolve({ status, body: text ? (JSON.parse(text) as unknown) : undefined, retryAfter });
         } catch {
           reject(
             new GatewayError(
@@ -256,7 +315,10 @@ export class SessionClient extends EventEmitter {
     if (answer.status === 401 && error.success && error.data.otpRequired)
       throw new GatewayError('otp-required', message);
     if (answer.status === 401) throw new GatewayError('bad-credentials', message);
-    if (answer.status === 429) throw new GatewayError('rate-limited', message);
+    if (answer.status === 429)
+      throw new GatewayError('rate-limited', message, {
+        retryAfterSeconds: retryAfterSeconds(answer.retryAfter),
+      });
     throw new GatewayError('protocol', message);
   }
 
@@ -369,7 +431,10 @@ export class SessionClient extends EventEmitter {
     const tick = () => {
       const session = this.session;
       if (!session || session.closed || session.destroyed) return;
-      const deadline = setTimeout(() => session.destroy(new Error('keepalive timeout')), timeoutMs);
+      const deadline = setTimeout(() => {
+        this.keepaliveLost = true;
+        session.destroy(new Error('keepalive timeout'));
+      }, timeoutMs);
       try {
         session.ping((err, duration) => {
           clearTimeout(deadline);
@@ -395,8 +460,22 @@ export class SessionClient extends EventEmitter {
 
   close(): void {
     this.stopKeepalive();
+    this.handshaking?.destroy();
+    this.handshaking = undefined;
     this.session?.close();
     this.session?.destroy();
     this.session = undefined;
   }
+}
+
+/**
+ * Retry-After as seconds (RFC 9110 §10.2.3: a number of seconds or an HTTP date); undefined
+ * when absent or unreadable. Capped at a day: a gateway cannot make the app wait forever.
+ */
+export function retryAfterSeconds(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  const seconds = /^\d+$/.test(text) ? Number(text) : (Date.parse(text) - now) / 1000;
+  if (!Number.isFinite(seconds)) return undefined;
+  return Math.min(86_400, Math.max(0, Math.ceil(seconds)));
 }
