@@ -139,8 +139,9 @@ describe('engine: connection phases, cancellation, causes and pins', () => {
   });
 
   it('a cancel cuts a TLS handshake the gateway never answers short', async () => {
-    const pid = g.gateway.pid as number;
-    process.kill(pid, 'SIGSTOP'); // the kernel still accepts the TCP connection
+    // Both gateway processes: the data plane answers TLS by itself.
+    const pids = g.gatewayPids();
+    for (const pid of pids) process.kill(pid, 'SIGSTOP'); // the kernel still accepts the TCP connection
     try {
       const run = await connect({ cancelAt: 'securing', cancelDelayMs: 1000 });
       expect(run.done.finalState).toMatchObject({ kind: 'disconnected' });
@@ -148,14 +149,14 @@ describe('engine: connection phases, cancellation, causes and pins', () => {
       expect(run.done.cancelTookMs).toBeLessThan(4000);
       expect(run.done.elapsedMs).toBeLessThan(8000);
     } finally {
-      process.kill(pid, 'SIGCONT');
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
     }
     expect(await snapshot()).toEqual(before);
   });
 
   it('the headless client: Ctrl-C while connecting cancels at once, exit 0', async () => {
-    const pid = g.gateway.pid as number;
-    process.kill(pid, 'SIGSTOP');
+    const pids = g.gatewayPids();
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
     try {
       const client = startClient(g);
       await client.waitForState('connecting');
@@ -170,7 +171,7 @@ describe('engine: connection phases, cancellation, causes and pins', () => {
         phase: 'resolving',
       });
     } finally {
-      process.kill(pid, 'SIGCONT');
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
     }
     expect(await snapshot()).toEqual(before);
   });

@@ -34,6 +34,18 @@ import { NatSlots, slotListener, slotOf, slotPort } from './nat-ports.js';
  */
 export type TcpOpener = (host: string, port: number, signal: AbortSignal) => Promise<TunnelAnswer>;
 
+/**
+ * Resets an application's connection, or closes it while our FIN is on its way (end() was
+ * called for the target's END_STREAM and the shutdown has not completed): libuv cannot reset a
+ * socket that is shutting down, and Node's resetAndDestroy() then fails with EINVAL and never
+ * closes the handle, so 'close' never comes and the process spins at exit. Seen when a gateway
+ * restart cut a flow just after its END_STREAM (test/e2e/engine-reconnect.test.ts).
+ */
+export function resetSocket(socket: Socket): void {
+  if (socket.writableEnded && !socket.writableFinished) socket.destroy();
+  else socket.resetAndDestroy();
+}
+
 const enum FlowState {
   /** SYN held, CONNECT in flight. */
   Pending,
@@ -328,8 +340,7 @@ export class TcpTerminator {
     flow.stream = answer.stream;
     answer.stream.once('close', () => {
       // The gateway side is gone: if the application's connection is still up, reset it.
-      if (flow.socket && !flow.socket.destroyed && answer.stream.rstCode)
-        flow.socket.resetAndDestroy();
+      if (flow.socket && !flow.socket.destroyed && answer.stream.rstCode) resetSocket(flow.socket);
     });
     const syn = flow.syn as Buffer;
     flow.syn = null;
@@ -376,7 +387,7 @@ export class TcpTerminator {
       // The target went away between the gateway's answer and this accept: tell the
       // application the way the target did (reset, or an orderly close).
       socket.on('error', () => undefined);
-      if (stream.rstCode) socket.resetAndDestroy();
+      if (stream.rstCode) resetSocket(socket);
       else socket.end();
       this.finish(flow, false);
       return;
@@ -390,7 +401,7 @@ export class TcpTerminator {
     // A stream error is a reset from the gateway (a target's reset, RST_STREAM CONNECT_ERROR):
     // the application must see a reset too, not the FIN a plain destroy() would send.
     stream.on('error', () => {
-      if (!socket.destroyed) socket.resetAndDestroy();
+      if (!socket.destroyed) resetSocket(socket);
     });
     // Errors are handled on 'close' (hadError); without a listener they would throw.
     socket.on('error', () => undefined);
