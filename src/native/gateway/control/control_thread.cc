@@ -3,10 +3,11 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include "../worker/tls_server.h"
 #include "../worker/worker.h"
@@ -14,6 +15,14 @@
 #include "messages.h"
 
 namespace passerelle::gateway {
+
+namespace {
+
+// Gauges that change with no event to carry them (bytes buffered before login, connections
+// that close) are sampled this often too.
+constexpr uint64_t kGaugeIntervalMs = 500;
+
+}  // namespace
 
 using control::Down;
 using control::Reader;
@@ -81,6 +90,7 @@ void ControlThread::Run(std::vector<Worker*> workers, SharedState* shared,
   settings_ = std::move(settings);
   watch_ = loop_.Add(fd_, EPOLLIN, this);
   loop_.AddTurnEndHook([this] { FlushEvents(); });
+  loop_.Arm(&gauge_timer_, kGaugeIntervalMs);
   // Bytes that arrived with the first message are processed at once.
   loop_.Post([this] { OnIo(0); });
   loop_.Run();
@@ -363,9 +373,6 @@ void ControlThread::Queue(const std::vector<uint8_t>& message) {
 }
 
 void ControlThread::SampleGauges() {
-  const uint64_t now = loop_.Now();
-  if (now < next_gauges_ms_) return;
-  next_gauges_ms_ = now + 200;
   const uint64_t values[] = {
       shared_->admission.unauthenticated_size(),
       shared_->admission.size() - shared_->admission.unauthenticated_size(),
@@ -375,6 +382,7 @@ void ControlThread::SampleGauges() {
   static const char* const kNames[] = {"connections-unauthenticated",
                                        "connections-authenticated", "unauthenticated-bytes",
                                        "flow-sockets"};
+  if (std::equal(std::begin(values), std::end(values), std::begin(gauges_))) return;
   for (size_t i = 0; i < 4; i++) {
     if (values[i] == gauges_[i]) continue;
     gauges_[i] = values[i];
@@ -384,6 +392,11 @@ void ControlThread::SampleGauges() {
     w.u64(values[i]);
     event_count_++;
   }
+}
+
+void ControlThread::OnGaugeTimer() {
+  FlushEvents();
+  loop_.Arm(&gauge_timer_, kGaugeIntervalMs);
 }
 
 void ControlThread::FlushEvents() {

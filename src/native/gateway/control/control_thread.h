@@ -58,8 +58,10 @@ class ControlThread : public core::IoHandler {
   void Queue(const std::vector<uint8_t>& message);
   void FlushEvents();
   // The gauges the control plane shows (connections by state, bytes held before login, flow
-  // sockets), sent when they change, at most every 200 ms.
+  // sockets), sent when they changed: with each batch of events (a flow's socket is counted in
+  // the batch that reports its opening or end), and every 500 ms (gauge_timer_).
   void SampleGauges();
+  void OnGaugeTimer();
   void WriteOut();
   Worker* WorkerFor(uint64_t request_id);
   [[noreturn]] void Exit(int code, const char* why);
@@ -80,7 +82,7 @@ class ControlThread : public core::IoHandler {
   std::unordered_map<uint32_t, size_t> drops_waiting_;  // session → workers yet to confirm
   size_t workers_running_ = 0;
   uint64_t gauges_[4] = {~0ull, ~0ull, ~0ull, ~0ull};
-  uint64_t next_gauges_ms_ = 0;
+  core::Timer gauge_timer_{[this] { OnGaugeTimer(); }};
   bool shutting_down_ = false;
 };
 
