@@ -1,0 +1,96 @@
+// Local TCP termination on the host's own TCP stack (DESIGN §3, the "system stack"). An
+// application's SYN A:p → D:q is held while the tunnel opens a stream to D:q; once the real
+// target accepted, the SYN is rewritten to B:n → A:L and handed to one of our listeners, so the
+// kernel runs the TCP state machine; the listener's answers A:L → B:n are rewritten back to
+// D:q → A:p. The accepted socket is spliced to the stream with back-pressure both ways: bytes
+// from the target are written to the socket, and the stream's window opens only as they are;
+// bytes from the application are read when the stream pulls them.
+//
+// Refused by policy or target → RST to the SYN (ECONNREFUSED at once); unreachable, timeout or
+// no gateway → ICMP host unreachable: never a hang, never "connected, then reset". A target's
+// reset reaches the application as a reset; an application's reset reaches the stream as one.
+//
+// Bounds (docs/architecture.md): a pending flow waits at most kPendingTimeoutMs; an answered
+// flow whose application gave up before the handshake ended (Linux sends no RST for a socket
+// closed in SYN_SENT; its kernel resets our SYN-ACK) is abandoned and its stream cancelled, at
+// that reset or after kAcceptTimeoutMs; a closed flow's mapping lingers kLingerMs for the last
+// ACKs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "byte_queue.h"
+#include "counters.h"
+#include "loop.h"
+#include "nat_table.h"
+#include "packet.h"
+#include "packet_output.h"
+#include "tun_device.h"
+#include "tunnel.h"
+
+namespace passerelle::client {
+
+class TcpFlow;
+
+class TcpStack {
+ public:
+  static constexpr uint64_t kPendingTimeoutMs = 60000;
+  static constexpr uint64_t kAcceptTimeoutMs = 10000;
+  static constexpr uint64_t kLingerMs = 30000;
+
+  struct Options {
+    uint32_t address = 0;        // A, where the listeners bind (assigned to the TUN by then)
+    uint32_t spare_address = 0;  // B, routed to the TUN, never assigned
+    uint32_t listeners = 4;
+    // Bytes from the target queued for a slow application before the stream's window stops
+    // opening (the stream's own window bounds it too).
+    size_t queue_limit = 16 << 20;
+  };
+
+  TcpStack(core::EventLoop* loop, Tunnel* tunnel, PacketOutput* output, core::Counters* counters,
+           Options options);
+  ~TcpStack();
+  TcpStack(const TcpStack&) = delete;
+  TcpStack& operator=(const TcpStack&) = delete;
+
+  // Opens the listeners on A. False with *error when that fails (A not assigned yet, ...).
+  bool Listen(std::string* error);
+  const std::vector<uint16_t>& listener_ports() const { return listener_ports_; }
+
+  // One TCP packet read from the TUN, its headers accepted.
+  void OnPacket(TunPacket& packet, const core::Ipv4Header& ip, const core::TcpHeader& tcp);
+
+  // Ends every flow: open connections are reset, pending ones answered unreachable.
+  void CloseAll();
+
+  size_t flows() const { return nat_.linked(); }
+  uint32_t free_slots() const { return nat_.available(); }
+
+ private:
+  friend class TcpFlow;
+  class Listener;
+
+  void StartFlow(TunPacket& packet, const core::Ipv4Header& ip, const FlowKey& key);
+  void SendReset(const uint8_t* offending, size_t length);
+  void SendUnreachable(const uint8_t* offending, size_t length, uint32_t from);
+  void OnAccept(uint32_t listener, int fd, uint16_t peer_port);
+  int ListenerIndex(uint16_t port) const;
+  // Frees the flow's slot and the flow itself (at the end of the turn).
+  void Release(TcpFlow* flow);
+
+  core::EventLoop* loop_;
+  Tunnel* tunnel_;
+  PacketOutput* output_;
+  core::Counters* counters_;
+  Options options_;
+  NatTable<TcpFlow> nat_;
+  core::BlockPool pool_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<uint16_t> listener_ports_;
+};
+
+}  // namespace passerelle::client
