@@ -42,8 +42,6 @@ Refusal ClassifyRefusal(int status, const std::string& proxy_status) {
 TcpTunnel::TcpTunnel(GatewayLink* link, ByteStreamPeer* peer, uint32_t address, uint16_t port)
     : link_(link),
       peer_(peer),
-      address_(address),
-      port_(port),
       authority_(AddressText(address) + ":" + std::to_string(port)),
       orphan_timer_([this] { OrphanCheck(); }) {}
 

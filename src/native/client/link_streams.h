@@ -49,9 +49,7 @@ class TcpTunnel final : public ByteStream, public LinkStream {
 
   GatewayLink* link_;
   ByteStreamPeer* peer_;
-  uint32_t address_;
-  uint16_t port_;
-  std::string authority_;
+  std::string authority_;  // "address:port" of the target
   Connection* connection_ = nullptr;
   int32_t id_ = 0;
   State state_ = State::kOpening;
