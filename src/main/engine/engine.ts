@@ -1,8 +1,10 @@
 // The tunnel engine (Electron-free): logs in, sets up the TUN device, routes and DNS from the
-// session configuration, runs the packet loop, keeps the connection alive, reconnects after
-// a loss, and undoes every change on disconnect.
+// session configuration, hands the TUN to the native data plane (which moves every byte:
+// DESIGN §4), renews the session, reconnects after a loss, and undoes every change on
+// disconnect. JavaScript steers; the data plane's thread does the packet work.
 import { EventEmitter } from 'node:events';
-import { openTun, type TunDevice } from '../../native/index.js';
+import { closeSync } from 'node:fs';
+import { ClientDataPlane, openTunDevice } from '../../native/client.js';
 import { isIPv4, parseIPv4 } from '../../shared/net/ipv4.js';
 import type { AllowedResource, SessionConfig } from '../../shared/protocol/session.js';
 import { DEFAULT_MTU, planAddresses } from './address-plan.js';
@@ -11,7 +13,7 @@ import {
   SessionClient,
   parseGatewayUrl,
   type GatewayEndpoint,
-  type OpenedTunnel,
+  type LinkTuning,
 } from './gateway/session-client.js';
 import { parsePin, type Trust } from './gateway/tls-trust.js';
 import {
@@ -23,11 +25,6 @@ import {
 } from './netconfig/index.js';
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineCounters } from './stack/counters.js';
-import { IcmpRelay } from './stack/icmp-relay.js';
-import { PacketRouter, TunWriter } from './stack/packet-router.js';
-import { TcpTerminator } from './stack/tcp-terminator.js';
-import { UdpFlows } from './stack/udp-flows.js';
 import type { ConnectOptions, Engine, EngineEvents, EngineState, EngineStats } from './types.js';
 import { lookup } from 'node:dns/promises';
 
@@ -37,6 +34,10 @@ export interface EngineOptions {
   mtu?: number;
   /** Seconds between keepalive PINGs; the gateway is declared dead after 1.5 intervals + 2 s. */
   keepaliveSeconds?: number;
+  /** TUN offloads (checksum, TSO) when the kernel offers them; true by default. */
+  offloads?: boolean;
+  /** The data plane's connection knobs (windows, TCP_NOTSENT_LOWAT, ...); measured defaults. */
+  tuning?: LinkTuning;
 }
 
 interface Running {
@@ -47,11 +48,9 @@ interface Running {
   options: ConnectOptions;
   client: SessionClient;
   config: SessionConfig;
-  tun: TunDevice;
+  plane: ClientDataPlane;
+  tunName: string;
   network: AppliedSetup;
-  tcp: TcpTerminator;
-  udp: UdpFlows;
-  icmp: IcmpRelay;
   statsTimer: NodeJS.Timeout;
   /** resolv.conf mode: checks that our DNS is still the one in use (see watchDns). */
   dnsTimer: NodeJS.Timeout | undefined;
@@ -80,7 +79,8 @@ export class TunnelEngine implements Engine {
   private readonly events = new EventEmitter();
   private current: EngineState = { kind: 'disconnected' };
   private running: Running | undefined;
-  private counters = new EngineCounters();
+  /** The data plane of the session under way (its counters outlive a disconnect, for stats()). */
+  private plane: ClientDataPlane | undefined;
   private stopping = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   /** The login under way after a 407 (see renewSession), shared by every refused flow. */
@@ -107,15 +107,22 @@ export class TunnelEngine implements Engine {
     return this.running?.config.resources ?? [];
   }
 
+  /** From the data plane's shared counters: no message to its thread. */
   stats(): EngineStats {
-    const c = this.counters;
+    const { figures, dropped } = this.plane?.stats() ?? { figures: {}, dropped: {} };
+    const figure = (name: string) => figures[name] ?? 0;
+    const rtt = figure('rtt-us');
     return {
-      bytesIn: c.bytesIn,
-      bytesOut: c.bytesOut,
-      flows: { ...c.open },
-      flowsTotal: { ...c.total },
-      dropped: { ...c.dropped },
-      rttMs: this.running?.client.rttMs ?? null,
+      bytesIn: figure('bytes-in'),
+      bytesOut: figure('bytes-out'),
+      flows: { tcp: figure('tcp-open'), udp: figure('udp-open'), icmp: figure('icmp-open') },
+      flowsTotal: {
+        tcp: figure('tcp-total'),
+        udp: figure('udp-total'),
+        icmp: figure('icmp-total'),
+      },
+      dropped,
+      rttMs: this.running && rtt > 0 ? rtt / 1000 : null,
     };
   }
 
@@ -134,8 +141,9 @@ export class TunnelEngine implements Engine {
     this.stopping = false;
     const gateway = options.gatewayUrl;
     this.setState({ kind: 'connecting', gateway });
+    let plane: ClientDataPlane | undefined;
     let client: SessionClient | undefined;
-    let tun: TunDevice | undefined;
+    let tunFd: number | undefined;
     let network: AppliedSetup | undefined;
     try {
       const privileges = await checkPrivileges();
@@ -151,18 +159,38 @@ export class TunnelEngine implements Engine {
           ? { kind: 'ca', pem: options.ca }
           : { kind: 'system' };
       const gatewayIp = await resolveGateway(endpoint.host);
-      client = new SessionClient({ endpoint, trust, address: gatewayIp });
+      plane = new ClientDataPlane({
+        onLinkDown: (reason) => this.onLinkLost(reason),
+        onAuthRequired: () =>
+          void this.renewSession().then((renewed) => {
+            if (!renewed) this.running?.plane.renewalFailed();
+          }),
+        onTunError: (message) => void this.onTunLost(message),
+      });
+      this.plane = plane;
+      const keepalive = this.engineOptions.keepaliveSeconds ?? 2;
+      client = new SessionClient({
+        endpoint,
+        trust,
+        address: gatewayIp,
+        plane,
+        keepaliveIntervalMs: keepalive * 1000,
+        keepaliveTimeoutMs: keepalive * 1500 + 2000,
+        ...(this.engineOptions.tuning ? { tuning: this.engineOptions.tuning } : {}),
+      });
       await client.open();
       const login = await client.login(options.username, options.password, options.otp);
       const config = login.config;
 
-      const tunName = options.tunName ?? 'passerelle0';
       const stateDir = this.engineOptions.stateDir ?? defaultStateDir();
       // A previous engine killed without cleaning up leaves its routes: revert them first.
       const recovery = await recoverStale(stateDir);
       for (const error of recovery.errors)
         this.log('warn', `recovering a previous session: ${error.message}`);
-      tun = openTun({ name: tunName, batch: 128 });
+      // The privileged step: today the engine opens the TUN itself; a privileged helper may
+      // hand over the descriptor instead. A virtio-net header lets the data plane use offloads.
+      const tun = openTunDevice(options.tunName ?? 'passerelle0', { vnetHeader: true });
+      tunFd = tun.fd;
       const plan = planAddresses(config);
       network = await new NetworkSetup({ stateDir, log: (m) => this.log('info', m) }).apply({
         tunName: tun.name,
@@ -173,38 +201,17 @@ export class TunnelEngine implements Engine {
         gatewayIp,
         dns: config.dns,
       });
-
-      this.counters = new EngineCounters();
-      const writer = new TunWriter(tun, this.counters);
-      const live = () => this.running?.client ?? (client as SessionClient);
-      const tcp = new TcpTerminator({
+      // From here the descriptor belongs to the data plane, which closes it.
+      const attached = plane.attachTun({
+        tunFd: tun.fd,
+        offloads: this.engineOptions.offloads ?? true,
         address: parseIPv4(plan.address),
         spareAddress: parseIPv4(plan.spareAddress),
-        sink: writer,
-        counters: this.counters,
-        open: async (host, port) => {
-          // The application's SYN is held meanwhile: a renewed session serves this very flow.
-          const answer = await live().connectTcp(host, port);
-          if (answer.ok || answer.status !== 407 || !(await this.renewSession())) return answer;
-          return live().connectTcp(host, port);
-        },
+        udpIdleMs: config.timeouts.udpIdleSeconds * 1000,
       });
-      await tcp.listen();
-      const udp = new UdpFlows(
-        writer,
-        this.counters,
-        (host, port) => this.renewOn407(live().connectUdp(host, port)),
-        config.timeouts.udpIdleSeconds * 1000,
-      );
-      const icmp = new IcmpRelay(
-        writer,
-        this.counters,
-        () => this.renewOn407(live().connectIp()),
-        parseIPv4(plan.address),
-      );
-      const router = new PacketRouter({ tcp, udp, icmp }, writer, this.counters);
-      tun.onPackets((packets) => router.onPackets(packets));
-      tun.onError((err) => void this.onTunLost(err.message));
+      tunFd = undefined;
+      await attached;
+      this.log('info', `tunnel device ${tun.name}: ${plane.info().tun ?? 'attached'}`);
 
       const statsTimer = setInterval(() => this.events.emit('stats', this.stats()), 1000);
       statsTimer.unref();
@@ -220,14 +227,11 @@ export class TunnelEngine implements Engine {
         options,
         client,
         config,
-        tun,
+        plane,
+        tunName: tun.name,
         network,
-        tcp,
-        udp,
-        icmp,
         statsTimer,
       };
-      this.watch(client);
       this.setState({
         kind: 'connected',
         gateway,
@@ -240,9 +244,9 @@ export class TunnelEngine implements Engine {
       );
     } catch (err) {
       await network?.undo().catch((e: Error) => this.log('error', `undo failed: ${e.message}`));
-      tun?.close();
+      if (tunFd !== undefined) closeSync(tunFd);
       await client?.logout().catch(() => undefined);
-      client?.close();
+      plane?.close();
       const error =
         err instanceof GatewayError ? err : new GatewayError(classify(err), (err as Error).message);
       this.setState({
@@ -256,37 +260,29 @@ export class TunnelEngine implements Engine {
     }
   }
 
-  private watch(client: SessionClient): void {
-    const keepalive = this.engineOptions.keepaliveSeconds ?? 2;
-    client.startKeepalive(keepalive * 1000, keepalive * 1500 + 2000);
-    client.once('closed', (reason: string) => {
-      if (this.stopping || !this.running || this.running.client !== client) return;
-      this.log('warn', `lost the gateway: ${reason}`);
-      this.reconnect(1, reason);
-    });
+  /** The data plane lost the gateway while connected. */
+  private onLinkLost(reason: string): void {
+    if (this.stopping || !this.running) return;
+    this.log('warn', `lost the gateway: ${reason}`);
+    this.reconnect(1, reason);
   }
 
-  /** Keeps the TUN, routes and DNS; opens a new connection and resumes the session. */
+  /**
+   * Keeps the TUN, routes and DNS; opens a new connection and resumes the session. The flows
+   * that rode the lost connection are gone already (the data plane reset them); meanwhile a
+   * new TCP connection fails at once and datagrams are dropped and counted.
+   */
   private reconnect(attempt: number, reason: string): void {
     const running = this.running;
     if (!running || this.stopping) return;
-    // Flows riding the lost connection are gone; their applications see resets.
-    running.udp.closeAll();
-    running.icmp.close();
     this.setState({ kind: 'reconnecting', gateway: running.options.gatewayUrl, attempt, reason });
     const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** (attempt - 1));
     this.reconnectTimer = setTimeout(async () => {
       if (this.stopping || this.running !== running) return;
-      const client = new SessionClient({
-        endpoint: running.endpoint,
-        trust: running.trust,
-        address: running.gatewayIp,
-      });
+      const client = running.client;
       try {
         await this.refreshGatewayRoute(running);
         await client.open();
-        const token = running.client.currentToken;
-        if (token) client.useToken(token);
         try {
           running.config = await client.fetchConfig();
         } catch (err) {
@@ -296,10 +292,8 @@ export class TunnelEngine implements Engine {
             await client.login(running.options.username, running.options.password, undefined)
           ).config;
         }
-        if (this.stopping || this.running !== running) return client.close();
-        running.client.close();
-        running.client = client;
-        this.watch(client);
+        if (this.stopping || this.running !== running) return;
+        running.plane.setUdpIdle(running.config.timeouts.udpIdleSeconds * 1000);
         this.setState({
           kind: 'connected',
           gateway: running.options.gatewayUrl,
@@ -308,7 +302,7 @@ export class TunnelEngine implements Engine {
         });
         this.log('info', 'reconnected');
       } catch (err) {
-        client.close();
+        running.plane.disconnect('reconnect attempt failed');
         if (await this.stopIfHopeless(running, err)) return;
         this.reconnect(attempt + 1, (err as Error).message);
       }
@@ -322,7 +316,7 @@ export class TunnelEngine implements Engine {
   private async onTunLost(reason: string): Promise<void> {
     const running = this.running;
     if (!running || this.stopping) return;
-    const message = `the tunnel device ${running.tun.name} stopped: ${reason}`;
+    const message = `the tunnel device ${running.tunName} stopped: ${reason}`;
     this.log('error', message);
     await this.disconnect();
     this.setState({
@@ -346,14 +340,6 @@ export class TunnelEngine implements Engine {
     } finally {
       this.checkingDns = false;
     }
-  }
-
-  /** Datagram tunnels: a 407 renews the session for the flows that follow (see UdpFlows). */
-  private renewOn407(opened: OpenedTunnel): OpenedTunnel {
-    void opened.answer.then((answer) => {
-      if (!answer.ok && answer.status === 407) void this.renewSession();
-    });
-    return opened;
   }
 
   /**
@@ -389,8 +375,9 @@ export class TunnelEngine implements Engine {
   /**
    * The gateway refused a tunnel with 407: the session ended (its lifetime ran out, or a newer
    * login replaced it past the per-user cap) while the connection stayed up. Logs in again
-   * with the saved password on the same connection, once for all the flows refused meanwhile.
-   * Resolves whether the session was renewed.
+   * with the saved password on the same connection, once for all the flows refused meanwhile
+   * (the data plane holds their SYNs and sends them on with the new token). Resolves whether
+   * the session was renewed.
    */
   private renewSession(): Promise<boolean> {
     const running = this.running;
@@ -450,17 +437,16 @@ export class TunnelEngine implements Engine {
     }
     clearInterval(running.statsTimer);
     clearInterval(running.dnsTimer);
-    running.tcp.close();
-    running.udp.closeAll();
-    running.icmp.close();
+    running.plane.closeFlows();
     await running.client.logout().catch(() => undefined);
-    running.client.close();
+    running.plane.disconnect('disconnected');
     try {
       await running.network.undo();
     } catch (err) {
       this.log('error', `could not undo every network change: ${(err as Error).message}`);
     }
-    running.tun.close();
+    // Stops the data plane's thread and closes the TUN device (the interface goes with it).
+    running.plane.close();
     this.setState({ kind: 'disconnected' });
   }
 }

@@ -28,6 +28,8 @@ const char* EventTypeName(ClientEvent::Type type) {
       return "auth-required";
     case ClientEvent::Type::kResponse:
       return "response";
+    case ClientEvent::Type::kTunAttached:
+      return "tun-attached";
     case ClientEvent::Type::kTunError:
       return "tun-error";
     case ClientEvent::Type::kLog:
@@ -54,6 +56,9 @@ Napi::Value EventToJs(Napi::Env env, const ClientEvent& event) {
       if (!event.text.empty()) object.Set("error", event.text);
       break;
     }
+    case ClientEvent::Type::kTunAttached:
+      if (!event.text.empty()) object.Set("error", event.text);
+      break;
     case ClientEvent::Type::kTunError:
     case ClientEvent::Type::kLog:
       object.Set("message", event.text);
@@ -100,6 +105,7 @@ class ClientDataPlane final : public Napi::ObjectWrap<ClientDataPlane> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "ClientDataPlane",
                        {
+                           InstanceMethod<&ClientDataPlane::AttachTun>("attachTun"),
                            InstanceMethod<&ClientDataPlane::Connect>("connect"),
                            InstanceMethod<&ClientDataPlane::Disconnect>("disconnect"),
                            InstanceMethod<&ClientDataPlane::SetToken>("setToken"),
@@ -113,16 +119,33 @@ class ClientDataPlane final : public Napi::ObjectWrap<ClientDataPlane> {
                        });
   }
 
-  // new ClientDataPlane(options, onEvents(events[], dropped))
+  // new ClientDataPlane(onEvents(events[], dropped)): the thread and the gateway link; the TUN
+  // comes later (attachTun), once the session's addresses are known.
   explicit ClientDataPlane(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ClientDataPlane>(info) {
     Napi::Env env = info.Env();
-    if (ThrowIf(env, info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction(),
-                "ClientDataPlane(options, onEvents)"))
+    if (ThrowIf(env, info.Length() < 1 || !info[0].IsFunction(), "ClientDataPlane(onEvents)")) return;
+    sink_ = std::make_unique<BridgeSink>(env, info[0].As<Napi::Function>());
+    std::string error;
+    plane_ = DataPlane::Create(sink_.get(), &error);
+    if (!plane_) {
+      sink_->Close();
+      sink_.reset();
+      Napi::Error::New(env, "the client data plane could not start: " + error).ThrowAsJavaScriptException();
       return;
+    }
+    plane_->Start();
+  }
+
+  // attachTun({tunFd, offloads, address, spareAddress, listeners, udpIdleMs, tunBatch}): the
+  // fd is the data plane's from now on. Answered by a "tun-attached" event.
+  Napi::Value AttachTun(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Running(env) || ThrowIf(env, info.Length() < 1 || !info[0].IsObject(), "attachTun(options)"))
+      return env.Undefined();
     Napi::Object object = info[0].As<Napi::Object>();
-    DataPlaneOptions options;
+    TunOptions options;
     Napi::Value fd = object.Get("tunFd");
-    if (ThrowIf(env, !fd.IsNumber(), "options.tunFd must be a file descriptor")) return;
+    if (ThrowIf(env, !fd.IsNumber(), "options.tunFd must be a file descriptor")) return env.Undefined();
     options.tun_fd = fd.As<Napi::Number>().Int32Value();
     options.offloads = !object.Get("offloads").IsBoolean() || object.Get("offloads").As<Napi::Boolean>().Value();
     options.address = NumberField(object, "address", 0);
@@ -132,17 +155,9 @@ class ClientDataPlane final : public Napi::ObjectWrap<ClientDataPlane> {
     options.tun_batch = NumberField(object, "tunBatch", 64);
     if (ThrowIf(env, options.listeners < 1 || options.listeners > 16, "options.listeners: 1 to 16") ||
         ThrowIf(env, options.tun_batch < 1 || options.tun_batch > 4096, "options.tunBatch: 1 to 4096"))
-      return;
-    sink_ = std::make_unique<BridgeSink>(env, info[1].As<Napi::Function>());
-    std::string error;
-    plane_ = DataPlane::Create(options, sink_.get(), &error);
-    if (!plane_) {
-      sink_->Close();
-      sink_.reset();
-      Napi::Error::New(env, "the client data plane could not start: " + error).ThrowAsJavaScriptException();
-      return;
-    }
-    plane_->Start();
+      return env.Undefined();
+    plane_->AttachTun(options);
+    return env.Undefined();
   }
 
   ~ClientDataPlane() override { Shutdown(); }

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -9,30 +10,40 @@
 
 namespace passerelle::client {
 
-std::unique_ptr<DataPlane> DataPlane::Create(const DataPlaneOptions& options, EventSink* sink,
-                                             std::string* error) {
-  std::unique_ptr<DataPlane> plane(new DataPlane(options, sink));
+std::unique_ptr<DataPlane> DataPlane::Create(EventSink* sink, std::string* error) {
+  std::unique_ptr<DataPlane> plane(new DataPlane(sink));
   if (!plane->loop_.error().empty()) {
     *error = plane->loop_.error();
     return nullptr;
   }
-  plane->tun_->Probe(options.offloads);
-  plane->tun_watch_ = plane->loop_.Add(plane->tun_->fd(), EPOLLIN, plane.get());
-  if (plane->tun_watch_ == nullptr) {
-    *error = std::string("watching the TUN device: ") + std::strerror(errno);
-    return nullptr;
-  }
-  if (!plane->tcp_->Listen(error)) return nullptr;
   return plane;
 }
 
-DataPlane::DataPlane(const DataPlaneOptions& options, EventSink* sink)
-    : options_(options),
-      sink_(sink),
-      counters_(StatNames()),
-      tun_(std::make_unique<TunDevice>(options.tun_fd)),
-      scratch_(new uint8_t[TunDevice::kHeadroom + kScratchSize]) {
+DataPlane::DataPlane(EventSink* sink)
+    : sink_(sink), counters_(StatNames()), scratch_(new uint8_t[TunDevice::kHeadroom + kScratchSize]) {
   link_ = std::make_unique<GatewayLink>(&loop_, &counters_, this);
+  loop_.AddTurnEndHook([this] {
+    if (link_) link_->Flush();
+    if (sink_ != nullptr) sink_->Flush();
+  });
+}
+
+void DataPlane::AttachTun(const TunOptions& options) {
+  loop_.Post([this, options] {
+    ClientEvent event{ClientEvent::Type::kTunAttached};
+    event.text = Attach(options);
+    Emit(std::move(event));
+  });
+}
+
+std::string DataPlane::Attach(const TunOptions& options) {
+  if (tun_) {
+    close(options.tun_fd);
+    return "a TUN device is attached already";
+  }
+  options_ = options;
+  tun_ = std::make_unique<TunDevice>(options.tun_fd);
+  tun_->Probe(options.offloads);
   TcpStack::Options tcp;
   tcp.address = options.address;
   tcp.spare_address = options.spare_address;
@@ -43,10 +54,26 @@ DataPlane::DataPlane(const DataPlaneOptions& options, EventSink* sink)
   udp_ = std::make_unique<UdpFlows>(&loop_, link_.get(), this, &counters_, udp);
   icmp_ = std::make_unique<IcmpRelay>(link_.get(), this, &counters_, options.address);
   router_ = std::make_unique<PacketRouter>(tcp_.get(), udp_.get(), icmp_.get(), &counters_);
-  loop_.AddTurnEndHook([this] {
-    link_->Flush();
-    if (sink_ != nullptr) sink_->Flush();
-  });
+  std::string error;
+  if (!tcp_->Listen(&error)) return error;
+  {
+    std::lock_guard<std::mutex> lock(info_mutex_);
+    tun_description_ = tun_->description();
+    listener_ports_ = tcp_->listener_ports();
+  }
+  tun_watch_ = loop_.Add(tun_->fd(), EPOLLIN, this);
+  if (tun_watch_ == nullptr) return std::string("watching the TUN device: ") + std::strerror(errno);
+  return "";
+}
+
+std::string DataPlane::tun_description() const {
+  std::lock_guard<std::mutex> lock(info_mutex_);
+  return tun_description_;
+}
+
+std::vector<uint16_t> DataPlane::listener_ports() const {
+  std::lock_guard<std::mutex> lock(info_mutex_);
+  return listener_ports_;
 }
 
 DataPlane::~DataPlane() { Stop(); }
@@ -74,9 +101,9 @@ void DataPlane::Stop() {
   // The thread is gone: what follows runs alone. Flows first (they detach from their streams),
   // then the link (its streams hear nothing more), then what the flows left to free.
   sink_ = nullptr;
-  icmp_->Close();
-  udp_->CloseAll();
-  tcp_->CloseAll();
+  if (icmp_) icmp_->Close();
+  if (udp_) udp_->CloseAll();
+  if (tcp_) tcp_->CloseAll();
   loop_.RunOnce(0);
   link_.reset();
   loop_.RunOnce(0);
@@ -119,14 +146,16 @@ void DataPlane::Request(uint64_t id, std::string method, std::string path, Heade
 }
 
 void DataPlane::SetUdpIdle(uint64_t idle_ms) {
-  loop_.Post([this, idle_ms] { udp_->set_idle_ms(idle_ms); });
+  loop_.Post([this, idle_ms] {
+    if (udp_) udp_->set_idle_ms(idle_ms);
+  });
 }
 
 void DataPlane::CloseFlows() {
   loop_.Post([this] {
-    icmp_->Close();
-    udp_->CloseAll();
-    tcp_->CloseAll();
+    if (icmp_) icmp_->Close();
+    if (udp_) udp_->CloseAll();
+    if (tcp_) tcp_->CloseAll();
   });
 }
 

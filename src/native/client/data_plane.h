@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "counters.h"
 #include "events.h"
@@ -23,7 +25,8 @@
 
 namespace passerelle::client {
 
-struct DataPlaneOptions {
+// The TUN side, attached once the session's addresses are known and assigned.
+struct TunOptions {
   int tun_fd = -1;              // handed over: the data plane owns and closes it
   bool offloads = true;         // ask for TUN checksum offload and TSO when the device allows
   uint32_t address = 0;         // A
@@ -35,14 +38,19 @@ struct DataPlaneOptions {
 
 class DataPlane final : public PacketOutput, public LinkListener, public core::IoHandler {
  public:
-  // Sets everything up on the calling thread (errors come back at once); Start() runs it.
-  static std::unique_ptr<DataPlane> Create(const DataPlaneOptions& options, EventSink* sink,
-                                           std::string* error);
+  // The loop and the gateway link, ready to connect (login comes before the TUN); Start()
+  // runs the thread. Null with *error when the loop cannot be set up.
+  static std::unique_ptr<DataPlane> Create(EventSink* sink, std::string* error);
   ~DataPlane() override;
 
   void Start();
   // Stops the thread and ends every flow; the TUN fd is closed.
   void Stop();
+
+  // Takes the TUN (its fd is the data plane's from now on, even on failure), probes its
+  // offloads and opens the listeners on A (assigned by then). Answered by a kTunAttached event
+  // (text: an error, or empty).
+  void AttachTun(const TunOptions& options);
 
   // Commands (any thread).
   void Connect(const LinkOptions& options);
@@ -55,8 +63,9 @@ class DataPlane final : public PacketOutput, public LinkListener, public core::I
   void CloseFlows();
 
   const core::Counters& counters() const { return counters_; }
-  std::string tun_description() const { return tun_->description(); }
-  const std::vector<uint16_t>& listener_ports() const { return tcp_->listener_ports(); }
+  // Valid after kTunAttached (read on the JavaScript thread once the event arrived).
+  std::string tun_description() const;
+  std::vector<uint16_t> listener_ports() const;
 
   // PacketOutput
   void Send(uint8_t* packet, size_t length, bool keep_header) override;
@@ -71,11 +80,12 @@ class DataPlane final : public PacketOutput, public LinkListener, public core::I
   void OnIo(uint32_t events) override;
 
  private:
-  DataPlane(const DataPlaneOptions& options, EventSink* sink);
+  explicit DataPlane(EventSink* sink);
   void Run();
   void Emit(ClientEvent&& event);
+  std::string Attach(const TunOptions& options);
 
-  DataPlaneOptions options_;
+  TunOptions options_;
   EventSink* sink_;
   core::Counters counters_;
   core::EventLoop loop_;
@@ -89,6 +99,9 @@ class DataPlane final : public PacketOutput, public LinkListener, public core::I
   std::unique_ptr<PacketRouter> router_;
   std::thread thread_;
   bool stopped_ = false;
+  mutable std::mutex info_mutex_;
+  std::string tun_description_;
+  std::vector<uint16_t> listener_ports_;
 };
 
 }  // namespace passerelle::client

@@ -11,12 +11,12 @@
 namespace passerelle::client {
 
 struct ClientEvent {
-  enum class Type : uint8_t { kLinkUp, kLinkDown, kAuthRequired, kResponse, kTunError, kLog };
+  enum class Type : uint8_t { kLinkUp, kLinkDown, kAuthRequired, kResponse, kTunAttached, kTunError, kLog };
   Type type;
   uint64_t id = 0;   // kResponse: the request's id
   int status = 0;    // kResponse: the HTTP status (0 on error)
   bool certificate_changed = false;  // kLinkDown
-  std::string text;  // reason, error or log message
+  std::string text;  // reason, error or log message (kTunAttached: an error, or empty)
   std::string body;  // kResponse
   Headers headers;   // kResponse
 };
