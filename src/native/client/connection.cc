@@ -275,6 +275,10 @@ void Connection::Consume(int32_t id, size_t length) {
   if (state_ == State::kUp && id > 0 && length > 0) nghttp2_session_consume(session_, id, length);
 }
 
+void Connection::ConsumeConnection(size_t length) {
+  if (state_ == State::kUp && length > 0) nghttp2_session_consume_connection(session_, length);
+}
+
 void Connection::Reset(int32_t id, uint32_t error_code) {
   if (state_ == State::kUp && id > 0) nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, error_code);
 }
@@ -338,8 +342,9 @@ int Connection::OnDataChunk(nghttp2_session* session, uint8_t, int32_t id, const
                             size_t length, void*) {
   auto* stream = static_cast<LinkStream*>(nghttp2_session_get_stream_user_data(session, id));
   if (stream == nullptr) {
-    // Nobody wants it any more (an abandoned flow): dropped, the window kept open.
-    nghttp2_session_consume(session, id, length);
+    // Nobody wants it any more (an abandoned flow): dropped. The connection's window opens
+    // again, the stream's does not: the gateway stops after one window.
+    nghttp2_session_consume_connection(session, length);
     return 0;
   }
   stream->OnData(data, length);

@@ -62,6 +62,9 @@ class Connection final : public core::IoHandler {
   int32_t Submit(const std::vector<nghttp2_nv>& headers, LinkStream* stream, bool body);
   void Resume(int32_t id);
   void Consume(int32_t id, size_t length);
+  // Gives back the connection's window only: the stream's stays closed, so a peer sending to
+  // a flow nobody reads any more stops after one stream window.
+  void ConsumeConnection(size_t length);
   void Reset(int32_t id, uint32_t error_code);
   // The stream object lets go of its HTTP/2 stream (see above).
   void Unbind(int32_t id, LinkStream* stream);

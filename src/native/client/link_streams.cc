@@ -106,7 +106,9 @@ void TcpTunnel::OnData(const uint8_t* data, size_t length) {
     peer_->OnData(data, length);  // the peer calls Consumed() as it hands them on
     return;
   }
-  connection_->Consume(id_, length);
+  // Nobody reads this flow any more: dropped, and its window stays closed (see
+  // ConsumeConnection) until the reset or the end comes.
+  connection_->ConsumeConnection(length);
 }
 
 void TcpTunnel::OnRemoteEnd() {

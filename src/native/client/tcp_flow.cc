@@ -16,12 +16,15 @@
 namespace passerelle::client {
 
 TcpFlow::TcpFlow(TcpStack* stack, const FlowKey& key, uint32_t slot, const uint8_t* syn,
-                 size_t length, bool syn_keeps_header)
+                 size_t length, bool syn_keeps_header, uint32_t syn_sequence)
     : stack_(stack),
       key_(key),
       slot_(slot),
       syn_(TunDevice::kHeadroom + length),
       syn_keeps_header_(syn_keeps_header),
+      syn_sequence_(syn_sequence),
+      started_ms_(stack->loop_->Now()),
+      last_syn_ms_(started_ms_),
       to_application_(&stack->pool_, stack->options_.queue_limit),
       timer_([this] { OnTimer(); }) {
   // The headroom holds the SYN's offload header, which still describes it when released.
@@ -35,10 +38,52 @@ TcpFlow::~TcpFlow() {
 
 void TcpFlow::Arm(uint64_t delay_ms) { stack_->loop_->Arm(&timer_, delay_ms); }
 
+void TcpFlow::OnSynAgain(const TunPacket& syn, size_t length, uint32_t sequence) {
+  const uint64_t now = stack_->loop_->Now();
+  if (sequence == syn_sequence_) {
+    // A retransmission: the held SYN stands; the gap says how long silence may last.
+    syn_gap_ms_ = now - last_syn_ms_;
+  } else {
+    // A new connection from the same port (the old socket was closed in SYN-SENT): the listener
+    // must get this SYN, or its SYN-ACK would not match the application's socket.
+    syn_.assign(syn.data - TunDevice::kHeadroom, syn.data + length);
+    syn_keeps_header_ = syn.partial_checksum();
+    syn_sequence_ = sequence;
+    syn_gap_ms_ = 0;
+  }
+  last_syn_ms_ = now;
+}
+
+void TcpFlow::CheckHeld() {
+  const uint64_t now = stack_->loop_->Now();
+  const uint64_t pending = now - started_ms_;
+  if (pending >= TcpStack::kPendingTimeoutMs) {
+    Refuse(Refusal::kUnreachable);
+    return;
+  }
+  const uint64_t silent = now - last_syn_ms_;
+  const uint64_t gap_limit = static_cast<uint64_t>(TcpStack::kSilenceFactor * static_cast<double>(syn_gap_ms_));
+  const uint64_t silence_limit = gap_limit > TcpStack::kSilenceMinMs ? gap_limit : TcpStack::kSilenceMinMs;
+  // Nothing is sent to an application that left; were it still there after all, its next SYN
+  // starts a new flow.
+  if (silent >= silence_limit) {
+    Abandon();
+    return;
+  }
+  uint64_t next = silent < TcpStack::kProbeAfterMs ? TcpStack::kProbeAfterMs - silent : 0;
+  if (next == 0) {
+    stack_->SendProbe(syn_.data() + TunDevice::kHeadroom, syn_.size() - TunDevice::kHeadroom);
+    next = TcpStack::kProbeIntervalMs;
+  }
+  if (silence_limit - silent < next) next = silence_limit - silent;
+  if (TcpStack::kPendingTimeoutMs - pending < next) next = TcpStack::kPendingTimeoutMs - pending;
+  stack_->loop_->Arm(&timer_, next);
+}
+
 void TcpFlow::OnTimer() {
   switch (state_) {
     case State::kPending:
-      Refuse(Refusal::kUnreachable);
+      CheckHeld();
       return;
     case State::kOpen:
       // Answered, but no local handshake came: the application gave up meanwhile.
@@ -91,6 +136,12 @@ void TcpFlow::Attach(int fd) {
   fd_ = fd;
   const int one = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  // An application that vanished without its FIN or RST reaching us (a packet lost at the
+  // TUN's queue) would hold its stream, and the gateway's target connection, for ever: its
+  // kernel answers the first keepalive probe with a reset.
+  const int idle = TcpStack::kKeepaliveIdleS;
+  setsockopt(fd_, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+  setsockopt(fd_, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
   watch_ = stack_->loop_->Add(fd_, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this);
   stack_->loop_->Disarm(&timer_);
   if (stream_reset_) {
@@ -272,10 +323,11 @@ void TcpFlow::ApplicationReset() {
 void TcpFlow::Abandon() {
   if (state_ == State::kClosing) return;
   if (stream_ != nullptr) {
-    stream_->Abort();
+    stream_->Abort();  // the gateway stops connecting, or closes the target connection
     stream_ = nullptr;
   }
-  Finish(false);
+  // A held SYN never reached the kernel: nothing lingers.
+  Finish(state_ == State::kPending);
 }
 
 void TcpFlow::ResetSocket() {

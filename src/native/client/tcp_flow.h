@@ -10,6 +10,7 @@
 #include "byte_queue.h"
 #include "loop.h"
 #include "nat_table.h"
+#include "tun_device.h"
 #include "tunnel.h"
 
 namespace passerelle::client {
@@ -25,7 +26,7 @@ class TcpFlow final : public ByteStreamPeer, public core::IoHandler {
   };
 
   TcpFlow(TcpStack* stack, const FlowKey& key, uint32_t slot, const uint8_t* syn, size_t length,
-          bool syn_keeps_header);
+          bool syn_keeps_header, uint32_t syn_sequence);
   ~TcpFlow() override;
 
   // ByteStreamPeer
@@ -40,7 +41,11 @@ class TcpFlow final : public ByteStreamPeer, public core::IoHandler {
   void OnIo(uint32_t events) override;
 
   void Attach(int fd);
-  // The application reset the connection before the local handshake ended.
+  // The application sent its SYN again while the gateway is still connecting (`syn` has the
+  // TUN's headroom in front of it).
+  void OnSynAgain(const TunPacket& syn, size_t length, uint32_t sequence);
+  // The application left before the local handshake ended: the stream is cancelled (reset,
+  // within the budget) and the flow ends.
   void Abandon();
   // Ends the flow: `immediately` frees the slot now (nothing reached the kernel); otherwise the
   // mapping lingers.
@@ -64,6 +69,7 @@ class TcpFlow final : public ByteStreamPeer, public core::IoHandler {
   void ResetSocket();
   void CloseSocket();
   void OnTimer();
+  void CheckHeld();
 
   TcpStack* stack_;
   FlowKey key_;
@@ -72,6 +78,10 @@ class TcpFlow final : public ByteStreamPeer, public core::IoHandler {
   bool linked_ = true;
   std::vector<uint8_t> syn_;  // headroom + the SYN, until released or refused
   bool syn_keeps_header_;
+  uint32_t syn_sequence_;
+  uint64_t started_ms_;
+  uint64_t last_syn_ms_;
+  uint64_t syn_gap_ms_ = 0;  // between the last two SYNs (0: sent once so far)
   ByteStream* stream_ = nullptr;
   int fd_ = -1;
   core::EventLoop::Watch* watch_ = nullptr;

@@ -140,9 +140,12 @@ void TcpStack::OnPacket(TunPacket& packet, const core::Ipv4Header& ip, const cor
     return;
   }
   if (flow->state() == TcpFlow::State::kPending) {
-    // A retransmitted SYN while the gateway is still connecting: the held one stands. A RST
-    // means the application gave up: cancel the stream.
-    if (tcp.rst()) flow->Finish(true);
+    // A RST means the application gave up (or answered a probe: its socket is gone).
+    if (tcp.rst()) {
+      flow->Abandon();
+    } else if (tcp.syn() && !tcp.ack()) {
+      flow->OnSynAgain(packet, ip.total_length, tcp.sequence);
+    }
     return;
   }
   const bool abandoned = flow->state() == TcpFlow::State::kOpen && !flow->accepted() && tcp.rst();
@@ -164,7 +167,10 @@ void TcpStack::StartFlow(TunPacket& packet, const core::Ipv4Header& ip, const Fl
     SendReset(packet.data, ip.total_length);
     return;
   }
-  auto* flow = new TcpFlow(this, key, slot, packet.data, ip.total_length, packet.partial_checksum());
+  core::TcpHeader tcp;
+  core::ParseTcp(packet.data, ip, &tcp);
+  auto* flow = new TcpFlow(this, key, slot, packet.data, ip.total_length, packet.partial_checksum(),
+                           tcp.sequence);
   nat_.Insert(key, flow);
   nat_.SetSlot(slot, flow);
   counters_->Add(kTcpOpen);
@@ -176,8 +182,7 @@ void TcpStack::StartFlow(TunPacket& packet, const core::Ipv4Header& ip, const Fl
     return;
   }
   flow->set_stream(stream);
-  // The answer normally comes within the gateway's connect timeout; this is the backstop.
-  flow->Arm(kPendingTimeoutMs);
+  flow->Arm(kProbeAfterMs);  // the held SYN is watched (see above)
 }
 
 void TcpStack::OnAccept(uint32_t listener, int fd, uint16_t peer_port) {
@@ -192,6 +197,12 @@ void TcpStack::OnAccept(uint32_t listener, int fd, uint16_t peer_port) {
 void TcpStack::SendReset(const uint8_t* offending, size_t length) {
   uint8_t* out = output_->Scratch();
   const size_t n = core::BuildTcpReset(offending, length, out, PacketOutput::kScratchSize);
+  if (n > 0) output_->Send(out, n, false);
+}
+
+void TcpStack::SendProbe(const uint8_t* syn, size_t length) {
+  uint8_t* out = output_->Scratch();
+  const size_t n = core::BuildTcpSynProbe(syn, length, out, PacketOutput::kScratchSize);
   if (n > 0) output_->Send(out, n, false);
 }
 

@@ -10,11 +10,17 @@
 // no gateway → ICMP host unreachable: never a hang, never "connected, then reset". A target's
 // reset reaches the application as a reset; an application's reset reaches the stream as one.
 //
-// Bounds (docs/architecture.md): a pending flow waits at most kPendingTimeoutMs; an answered
-// flow whose application gave up before the handshake ended (Linux sends no RST for a socket
-// closed in SYN_SENT; its kernel resets our SYN-ACK) is abandoned and its stream cancelled, at
-// that reset or after kAcceptTimeoutMs; a closed flow's mapping lingers kLingerMs for the last
-// ACKs.
+// Applications that give up (docs/architecture.md, bounds): Linux tells nobody when a socket
+// in SYN-SENT is closed. So a held SYN is watched: an application still waiting retransmits it
+// (after 1 s, then 2, 4, … s); after kProbeAfterMs of silence the flow sends a probe (an ACK of
+// the SYN: a waiting socket drops it, a closed one answers with a reset) every kProbeIntervalMs,
+// and abandons the flow at the reset, or after a silence longer than kSilenceFactor × the last
+// gap between two SYNs (at least kSilenceMinMs), cancelling its stream (RST_STREAM CANCEL,
+// within the reset budget). A flow answered after its application left is reaped when the
+// application's kernel resets the listener's SYN-ACK, or kAcceptTimeoutMs after the answer.
+// A pending flow waits at most kPendingTimeoutMs; accepted sockets use TCP keepalive
+// (kKeepaliveIdleS) so a vanished application cannot hold its stream for ever; a closed
+// flow's mapping lingers kLingerMs for the last ACKs.
 #pragma once
 
 #include <cstddef>
@@ -39,7 +45,12 @@ class TcpFlow;
 class TcpStack {
  public:
   static constexpr uint64_t kPendingTimeoutMs = 60000;
+  static constexpr uint64_t kProbeAfterMs = 1500;
+  static constexpr uint64_t kProbeIntervalMs = 1000;
+  static constexpr uint64_t kSilenceMinMs = 5000;
+  static constexpr double kSilenceFactor = 2.5;
   static constexpr uint64_t kAcceptTimeoutMs = 10000;
+  static constexpr int kKeepaliveIdleS = 60;
   static constexpr uint64_t kLingerMs = 30000;
 
   struct Options {
@@ -76,6 +87,7 @@ class TcpStack {
 
   void StartFlow(TunPacket& packet, const core::Ipv4Header& ip, const FlowKey& key);
   void SendReset(const uint8_t* offending, size_t length);
+  void SendProbe(const uint8_t* syn, size_t length);
   void SendUnreachable(const uint8_t* offending, size_t length, uint32_t from);
   void OnAccept(uint32_t listener, int fd, uint16_t peer_port);
   int ListenerIndex(uint16_t port) const;
