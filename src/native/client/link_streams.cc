@@ -15,11 +15,20 @@ std::string AddressText(uint32_t address) {
   return text;
 }
 
+// Headers point at their name and value: both must outlive the submit call (literals, or
+// strings the caller keeps). A temporary std::string would dangle: hence two overloads and no
+// conversion from a literal to std::string.
 nghttp2_nv Header(const char* name, const std::string& value) {
   return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name)),
                     reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), std::strlen(name),
                     value.size(), NGHTTP2_NV_FLAG_NONE};
 }
+nghttp2_nv Header(const char* name, const char* value) {
+  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name)),
+                    reinterpret_cast<uint8_t*>(const_cast<char*>(value)), std::strlen(name),
+                    std::strlen(value), NGHTTP2_NV_FLAG_NONE};
+}
+nghttp2_nv Header(const char* name, std::string&& value) = delete;
 
 // A stream whose application closed while its target keeps it open is reset after this long.
 constexpr uint64_t kOrphanMs = 10000;
@@ -230,10 +239,9 @@ DatagramTunnel::~DatagramTunnel() = default;
 
 bool DatagramTunnel::Submit(Connection* connection, const std::string& path, const char* protocol) {
   const std::string authorization = "Bearer " + link_->token();
-  const std::string protocol_value = protocol;
   const std::string& authority = connection->options().authority;
   const std::vector<nghttp2_nv> headers = {
-      Header(":method", "CONNECT"),   Header(":protocol", protocol_value),
+      Header(":method", "CONNECT"),   Header(":protocol", protocol),
       Header(":scheme", "https"),     Header(":authority", authority),
       Header(":path", path),          Header("capsule-protocol", "?1"),
       Header("authorization", authorization),
