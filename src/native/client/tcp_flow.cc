@@ -358,12 +358,16 @@ void TcpFlow::Finish(bool immediately) {
     stream_ = nullptr;
   }
   CloseSocket();
-  if (immediately) {
-    stack_->loop_->Disarm(&timer_);
-    stack_->Release(this);
-  } else {
+  Linger(!immediately);
+}
+
+void TcpFlow::Linger(bool keep) {
+  if (keep) {
     stack_->loop_->Arm(&timer_, TcpStack::kLingerMs);
+    return;
   }
+  stack_->loop_->Disarm(&timer_);
+  stack_->Release(this);
 }
 
 }  // namespace passerelle::client

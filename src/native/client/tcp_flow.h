@@ -51,6 +51,8 @@ class TcpFlow final : public ByteStreamPeer, public core::IoHandler {
   // mapping lingers.
   void Finish(bool immediately);
   void Refuse(Refusal refusal);
+  // A closed flow's mapping: lingers for the last ACKs (`keep`), or goes now.
+  void Linger(bool keep);
 
   const FlowKey& key() const { return key_; }
   uint32_t slot() const { return slot_; }

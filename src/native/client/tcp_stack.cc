@@ -80,7 +80,10 @@ TcpStack::TcpStack(core::EventLoop* loop, Tunnel* tunnel, PacketOutput* output,
       options_(options),
       nat_(options.listeners) {}
 
-TcpStack::~TcpStack() { CloseAll(); }
+TcpStack::~TcpStack() {
+  destroying_ = true;  // flows are freed now, not at the end of a turn that will not come
+  CloseAll();
+}
 
 bool TcpStack::Listen(std::string* error) {
   for (uint32_t i = 0; i < options_.listeners; i++) {
@@ -217,7 +220,12 @@ void TcpStack::Release(TcpFlow* flow) {
   if (flow->linked()) nat_.Unlink(flow->key(), flow);
   flow->Unlinked();
   if (nat_.BySlot(flow->slot()) == flow) nat_.Release(flow->slot());
-  loop_->Defer([flow] { delete flow; });
+  if (destroying_) {
+    delete flow;
+  } else {
+    // Its methods may still be on the stack: freed at the end of the turn.
+    loop_->Defer([flow] { delete flow; });
+  }
 }
 
 void TcpStack::CloseAll() {
@@ -226,8 +234,10 @@ void TcpStack::CloseAll() {
     if (flow == nullptr) continue;
     if (flow->state() == TcpFlow::State::kPending) {
       flow->Refuse(Refusal::kUnreachable);
-    } else {
+    } else if (flow->state() == TcpFlow::State::kOpen) {
       flow->Finish(true);
+    } else {
+      flow->Linger(false);  // a closed flow's mapping goes now
     }
   }
   // Flows freed at the end of the turn; listeners now.

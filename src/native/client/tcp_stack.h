@@ -103,6 +103,7 @@ class TcpStack {
   core::BlockPool pool_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<uint16_t> listener_ports_;
+  bool destroying_ = false;
 };
 
 }  // namespace passerelle::client

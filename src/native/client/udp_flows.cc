@@ -106,7 +106,10 @@ UdpFlows::UdpFlows(core::EventLoop* loop, Tunnel* tunnel, PacketOutput* output,
                    core::Counters* counters, Options options)
     : loop_(loop), tunnel_(tunnel), output_(output), counters_(counters), options_(options) {}
 
-UdpFlows::~UdpFlows() { CloseAll(); }
+UdpFlows::~UdpFlows() {
+  destroying_ = true;
+  CloseAll();
+}
 
 void UdpFlows::OnPacket(TunPacket& packet, const core::Ipv4Header& ip, const core::UdpHeader& udp) {
   const FlowKey key{ip.source, ip.destination, udp.source_port, udp.destination_port};
@@ -139,7 +142,11 @@ void UdpFlows::Forget(Flow* flow) {
     flows_.erase(it);
     counters_->Subtract(kUdpOpen);
   }
-  loop_->Defer([flow] { delete flow; });
+  if (destroying_) {
+    delete flow;
+  } else {
+    loop_->Defer([flow] { delete flow; });  // its methods may still be on the stack
+  }
 }
 
 void UdpFlows::CloseAll() {

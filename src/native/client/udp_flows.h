@@ -54,6 +54,7 @@ class UdpFlows {
   core::Counters* counters_;
   Options options_;
   std::unordered_map<FlowKey, Flow*, FlowKeyHash> flows_;
+  bool destroying_ = false;
 };
 
 }  // namespace passerelle::client
