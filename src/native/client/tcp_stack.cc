@@ -229,6 +229,11 @@ void TcpStack::Release(TcpFlow* flow) {
 }
 
 void TcpStack::CloseAll() {
+  EndFlows();
+  listeners_.clear();
+}
+
+void TcpStack::EndFlows() {
   for (uint32_t slot = 0; slot < nat_.capacity(); slot++) {
     TcpFlow* flow = nat_.BySlot(slot);
     if (flow == nullptr) continue;
@@ -240,8 +245,6 @@ void TcpStack::CloseAll() {
       flow->Linger(false);  // a closed flow's mapping goes now
     }
   }
-  // Flows freed at the end of the turn; listeners now.
-  listeners_.clear();
 }
 
 }  // namespace passerelle::client

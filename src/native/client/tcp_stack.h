@@ -75,7 +75,9 @@ class TcpStack {
   // One TCP packet read from the TUN, its headers accepted.
   void OnPacket(TunPacket& packet, const core::Ipv4Header& ip, const core::TcpHeader& tcp);
 
-  // Ends every flow: open connections are reset, pending ones answered unreachable.
+  // Ends every flow: pending ones are answered unreachable, open ones closed.
+  void EndFlows();
+  // Ends every flow and closes the listeners.
   void CloseAll();
 
   size_t flows() const { return nat_.linked(); }
