@@ -150,7 +150,7 @@ export function openTunDevice(
   return binding().openTun(name, options.vnetHeader);
 }
 
-/** The counters that are not drops (see src/native/client/stats.h). */
+/** The counters that are not drops, with the latency-… ones (see src/native/client/stats.h). */
 const FIGURES = new Set([
   'bytes-in',
   'bytes-out',
@@ -289,7 +289,7 @@ export class ClientDataPlane {
     const figures: Record<string, number> = {};
     const dropped: Record<string, number> = {};
     for (const [name, value] of Object.entries(all)) {
-      if (FIGURES.has(name)) figures[name] = value;
+      if (FIGURES.has(name) || name.startsWith('latency-')) figures[name] = value;
       else if (value > 0) dropped[name] = value;
     }
     return { figures, dropped };

@@ -123,6 +123,7 @@ export class TunnelEngine implements Engine {
       },
       dropped,
       rttMs: this.running && rtt > 0 ? rtt / 1000 : null,
+      ...(this.plane ? { dataPlane: figures } : {}),
     };
   }
 

@@ -6,6 +6,7 @@
 
 #include "connection.h"
 #include "link_streams.h"
+#include "stats.h"
 
 namespace passerelle::client {
 
@@ -149,6 +150,11 @@ void GatewayLink::Request(uint64_t id, const std::string& method, const std::str
 
 void GatewayLink::Flush() {
   if (connection_ != nullptr) connection_->Flush();
+  if (!connect_this_turn_ && !data_this_turn_) return;
+  const uint64_t elapsed = core::EventLoop::MonotonicNs() - loop_->turn_started_ns();
+  if (connect_this_turn_) RecordLatency(counters_, kLatencyConnectUpNs, elapsed);
+  if (data_this_turn_) RecordLatency(counters_, kLatencyDataUpNs, elapsed);
+  connect_this_turn_ = data_this_turn_ = false;
 }
 
 ByteStream* GatewayLink::OpenTcp(uint32_t address, uint16_t port, ByteStreamPeer* peer) {
@@ -158,6 +164,7 @@ ByteStream* GatewayLink::OpenTcp(uint32_t address, uint16_t port, ByteStreamPeer
     delete tunnel;
     return nullptr;
   }
+  ConnectSubmitted();
   return tunnel;
 }
 

@@ -106,6 +106,10 @@ class GatewayLink final : public Tunnel {
   void ConnectionLost(Connection* connection, const std::string& reason, bool certificate_changed);
   void ConnectionUp(Connection* connection);
   void AuthRequired();
+  // A CONNECT, or a flow's first bytes, went into this turn's output: its latency is taken
+  // when the turn's frames are written (stats.h).
+  void ConnectSubmitted() { connect_this_turn_ = true; }
+  void FirstDataPulled() { data_this_turn_ = true; }
 
  private:
   core::EventLoop* loop_;
@@ -119,6 +123,8 @@ class GatewayLink final : public Tunnel {
   std::vector<TcpTunnel*> parked_;
   bool auth_required_sent_ = false;
   bool destroying_ = false;
+  bool connect_this_turn_ = false;
+  bool data_this_turn_ = false;
   // The reset budget.
   double reset_tokens_ = 200;
   uint64_t reset_updated_ms_ = 0;

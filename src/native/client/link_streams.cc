@@ -151,7 +151,13 @@ ssize_t TcpTunnel::Read(uint8_t* buffer, size_t length, uint32_t* flags) {
   if (state_ != State::kOpen) return NGHTTP2_ERR_DEFERRED;
   bool eof = false;
   const size_t got = peer_->Pull(buffer, length, &eof);
-  if (got > 0) return static_cast<ssize_t>(got);
+  if (got > 0) {
+    if (!pulled_) {
+      pulled_ = true;
+      link_->FirstDataPulled();
+    }
+    return static_cast<ssize_t>(got);
+  }
   if (aborting_) return NGHTTP2_ERR_DEFERRED;
   if (eof || peer_ == nullptr) {
     *flags |= NGHTTP2_DATA_FLAG_EOF;

@@ -57,6 +57,7 @@ class TcpTunnel final : public ByteStream, public LinkStream {
   std::string proxy_status_;
   bool remote_ended_ = false;
   bool aborting_ = false;
+  bool pulled_ = false;  // the application's first bytes went up
   core::Timer orphan_timer_;
 };
 

@@ -15,6 +15,18 @@ std::vector<std::string> StatNames() {
       "rtt-us",
       "tun-packets-in",
       "tun-packets-out",
+      "latency-connect-up-ns",
+      "latency-connect-up-count",
+      "latency-connect-up-max-ns",
+      "latency-connect-down-ns",
+      "latency-connect-down-count",
+      "latency-connect-down-max-ns",
+      "latency-data-up-ns",
+      "latency-data-up-count",
+      "latency-data-up-max-ns",
+      "latency-data-down-ns",
+      "latency-data-down-count",
+      "latency-data-down-max-ns",
       "ip-truncated",
       "ip-not-ipv4",
       "ip-bad-header-length",
@@ -48,6 +60,13 @@ std::vector<std::string> StatNames() {
       "tun-bad-vnet-header",
   };
   return names;
+}
+
+void RecordLatency(core::Counters* counters, Stat first, uint64_t ns) {
+  counters->Add(first, ns);
+  counters->Add(static_cast<size_t>(first) + 1);
+  // Only this thread writes: a read-compare-store is enough.
+  if (ns > counters->Get(static_cast<size_t>(first) + 2)) counters->Set(static_cast<size_t>(first) + 2, ns);
 }
 
 }  // namespace passerelle::client

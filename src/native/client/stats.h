@@ -22,6 +22,24 @@ enum Stat : size_t {
   kRttMicros,  // last PING round trip; 0 before the first
   kTunPacketsIn,
   kTunPacketsOut,
+  // The engine's part of a connection, each way, as time in this thread from the wake-up that
+  // brought the event to the bytes handed to the kernel (ns: total, count, largest):
+  // connect-up: an application's SYN → its CONNECT written to the gateway connection;
+  // connect-down: the gateway's answer → the SYN written to the TUN;
+  // data-up: a flow's first bytes from the application → written to the gateway connection;
+  // data-down: a flow's first bytes from the gateway → written to the application's socket.
+  kLatencyConnectUpNs,
+  kLatencyConnectUpCount,
+  kLatencyConnectUpMaxNs,
+  kLatencyConnectDownNs,
+  kLatencyConnectDownCount,
+  kLatencyConnectDownMaxNs,
+  kLatencyDataUpNs,
+  kLatencyDataUpCount,
+  kLatencyDataUpMaxNs,
+  kLatencyDataDownNs,
+  kLatencyDataDownCount,
+  kLatencyDataDownMaxNs,
   kFirstDrop,
   // Drops, by reason.
   kDropIpTruncated = kFirstDrop,
@@ -60,5 +78,8 @@ enum Stat : size_t {
 
 // The names, in Stat order ("bytes-in", …, "ip-fragment", …).
 std::vector<std::string> StatNames();
+
+// Adds one latency sample to the (total, count, largest) triple starting at `first`.
+void RecordLatency(core::Counters* counters, Stat first, uint64_t ns);
 
 }  // namespace passerelle::client

@@ -110,6 +110,8 @@ void TcpFlow::OnOpened() {
                            syn_keeps_header_ ? core::ChecksumState::kPartial
                                              : core::ChecksumState::kComplete);
     stack_->output_->Send(packet, length, syn_keeps_header_);
+    RecordLatency(stack_->counters_, kLatencyConnectDownNs,
+                  core::EventLoop::MonotonicNs() - stack_->loop_->turn_started_ns());
   }
   std::vector<uint8_t>().swap(syn_);
 }
@@ -241,6 +243,11 @@ void TcpFlow::OnData(const uint8_t* data, size_t length) {
   }
   if (written > 0) {
     stack_->counters_->Add(kBytesIn, written);
+    if (!delivered_) {
+      delivered_ = true;
+      RecordLatency(stack_->counters_, kLatencyDataDownNs,
+                    core::EventLoop::MonotonicNs() - stack_->loop_->turn_started_ns());
+    }
     if (stream_ != nullptr) stream_->Consumed(written);
   }
   if (written < length) to_application_.Append(data + written, length - written);

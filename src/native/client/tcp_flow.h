@@ -93,6 +93,7 @@ class TcpFlow final : public ByteStreamPeer, public core::IoHandler {
   bool target_ended_ = false;       // END_STREAM from the gateway
   bool write_shut_ = false;         // FIN passed on to the application
   bool stream_reset_ = false;       // the stream ended abnormally before the socket came
+  bool delivered_ = false;          // the target's first bytes reached the application
   core::Timer timer_;
 };
 
