@@ -170,6 +170,7 @@ void TcpFlow::OnIo(uint32_t events) {
   if (events & EPOLLOUT) FlushToApplication();
   if (fd_ < 0) return;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
+    readable_ = true;
     if (stream_ != nullptr) {
       stream_->ResumeSending();
     } else if (!application_ended_) {
@@ -196,10 +197,12 @@ size_t TcpFlow::Pull(uint8_t* buffer, size_t length, bool* eof) {
     *eof = application_ended_;
     return 0;
   }
+  if (!readable_) return 0;  // the next readable event resumes the stream
   for (;;) {
     const ssize_t got = read(fd_, buffer, length);
     if (got > 0) {
       stack_->counters_->Add(kBytesOut, static_cast<uint64_t>(got));
+      if (static_cast<size_t>(got) < length) readable_ = false;
       return static_cast<size_t>(got);
     }
     if (got == 0) {
@@ -211,7 +214,11 @@ size_t TcpFlow::Pull(uint8_t* buffer, size_t length, bool* eof) {
       return 0;
     }
     if (errno == EINTR) continue;
-    if (errno != EAGAIN) ApplicationReset();  // the application reset: so is the stream
+    if (errno == EAGAIN) {
+      readable_ = false;
+    } else {
+      ApplicationReset();  // the application reset: so is the stream
+    }
     return 0;
   }
 }

@@ -94,6 +94,10 @@ class TcpFlow final : public ByteStreamPeer, public core::IoHandler {
   bool write_shut_ = false;         // FIN passed on to the application
   bool stream_reset_ = false;       // the stream ended abnormally before the socket came
   bool delivered_ = false;          // the target's first bytes reached the application
+  // The socket may have bytes to read: set by every readable event (edge-triggered), cleared
+  // by a read that came back short. A short read from a TCP socket emptied it, and new bytes
+  // bring a new event: no read() just to hear EAGAIN.
+  bool readable_ = true;
   core::Timer timer_;
 };
 
