@@ -120,6 +120,23 @@ async function main() {
       row[`${key}GatewayMsPerGbit`] = bulk.gatewayNs / 1e6 / gbits;
     }
 
+    // Short requests during a bulk upload, then a bulk download (a new flow must not wait
+    // behind a bulk one).
+    for (const [key, extra] of [
+      ['loadedRequestMs', []],
+      ['loadedDownRequestMs', ['-R']],
+    ]) {
+      const bulk = g.lab.spawn(g.lab.client, ['iperf3', '-c', LAB.web, '-t', '8', ...extra]);
+      await new Promise((r) => setTimeout(r, 1500));
+      const loaded = [];
+      for (let i = 0; i < 15; i++) {
+        const r = await sh(['curl', '-s', '-o', '/dev/null', '-w', '%{time_total}', HTTP]);
+        loaded.push(Number(r.stdout) * 1000);
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      row[key] = median(loaded);
+      await new Promise((r) => bulk.once('exit', r));
+    }
     if (process.env.PERF && process.env.PERF_PHASE === 'idle') perf = startPerf();
     // One request at a time, 0.3 s apart; the engine's counters are read around each one, so
     // each part is a sample of its own (medians: robust to a busy neighbour's preemptions).
@@ -153,7 +170,8 @@ async function main() {
       `${LABEL}: ${f(row.engineUsPerConn)} µs engine CPU per connection (gateway ${f(row.gatewayUsPerConn)}), ` +
         `${f(row.connPerSec, 0)} conn/s; up ${f(row.upMbps, 0)} Mbit/s at ${f(row.upEngineMsPerGbit)} engine ms/Gbit ` +
         `(gateway ${f(row.upGatewayMsPerGbit)}); down ${f(row.downMbps, 0)} Mbit/s at ${f(row.downEngineMsPerGbit)} ` +
-        `(gateway ${f(row.downGatewayMsPerGbit)}); idle short request ${f(row.idleRequestMs, 2)} ms; engine part ` +
+        `(gateway ${f(row.downGatewayMsPerGbit)}); idle short request ${f(row.idleRequestMs, 2)} ms, during an ` +
+        `upload ${f(row.loadedRequestMs, 2)} ms, a download ${f(row.loadedDownRequestMs, 2)} ms; engine part ` +
         `connect up/down ${f(row['connect-upUs'])}/${f(row['connect-downUs'])} µs, data up/down ` +
         `${f(row['data-upUs'])}/${f(row['data-downUs'])} µs (median; 90th percentile ${f(row['connect-upP90Us'])}/` +
         `${f(row['connect-downP90Us'])}/${f(row['data-upP90Us'])}/${f(row['data-downP90Us'])} µs)`,

@@ -13,8 +13,8 @@ import {
   SessionClient,
   parseGatewayUrl,
   type GatewayEndpoint,
-  type LinkTuning,
 } from './gateway/session-client.js';
+import { dataPlaneTuning, type DataPlaneTuning } from './tuning.js';
 import { parsePin, type Trust } from './gateway/tls-trust.js';
 import {
   DEFAULT_STATE_DIR,
@@ -34,10 +34,8 @@ export interface EngineOptions {
   mtu?: number;
   /** Seconds between keepalive PINGs; the gateway is declared dead after 1.5 intervals + 2 s. */
   keepaliveSeconds?: number;
-  /** TUN offloads (checksum, TSO) when the kernel offers them; true by default. */
-  offloads?: boolean;
-  /** The data plane's connection knobs (windows, TCP_NOTSENT_LOWAT, ...); measured defaults. */
-  tuning?: LinkTuning;
+  /** The data plane's knobs; by default the measured values with PASSERELLE_* overrides (tuning.ts). */
+  tuning?: DataPlaneTuning;
 }
 
 interface Running {
@@ -170,6 +168,7 @@ export class TunnelEngine implements Engine {
       });
       this.plane = plane;
       const keepalive = this.engineOptions.keepaliveSeconds ?? 2;
+      const tuning = this.engineOptions.tuning ?? dataPlaneTuning();
       client = new SessionClient({
         endpoint,
         trust,
@@ -177,7 +176,7 @@ export class TunnelEngine implements Engine {
         plane,
         keepaliveIntervalMs: keepalive * 1000,
         keepaliveTimeoutMs: keepalive * 1500 + 2000,
-        ...(this.engineOptions.tuning ? { tuning: this.engineOptions.tuning } : {}),
+        tuning: tuning.link,
       });
       await client.open();
       const login = await client.login(options.username, options.password, options.otp);
@@ -205,7 +204,7 @@ export class TunnelEngine implements Engine {
       // From here the descriptor belongs to the data plane, which closes it.
       const attached = plane.attachTun({
         tunFd: tun.fd,
-        offloads: this.engineOptions.offloads ?? true,
+        offloads: tuning.offloads,
         address: parseIPv4(plan.address),
         spareAddress: parseIPv4(plan.spareAddress),
         udpIdleMs: config.timeouts.udpIdleSeconds * 1000,
