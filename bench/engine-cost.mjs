@@ -90,12 +90,12 @@ async function main() {
     await sh(['ab', '-q', '-n', String(WARMUP), '-c', '20', HTTP]);
 
     // PERF=file: the engine's profile during the connection phase (perf record -g); with
-    // PERF_PHASE=idle, during the idle short requests instead.
+    // PERF_PHASE=up, down or idle, during the upload, the download or the idle requests.
     const startPerf = () =>
       spawn('perf', ['record', '-F', '20000', '-g', '-p', String(engine), '-o', process.env.PERF], {
         stdio: 'ignore',
       });
-    let perf = process.env.PERF && process.env.PERF_PHASE !== 'idle' ? startPerf() : undefined;
+    let perf = process.env.PERF && !process.env.PERF_PHASE ? startPerf() : undefined;
     const conn = await measure(async () => {
       const ab = await sh(['ab', '-q', '-n', String(AB_N), '-c', '20', HTTP]);
       perf?.kill('SIGINT');
@@ -110,7 +110,9 @@ async function main() {
       ['down', ['-R']],
     ]) {
       const bulk = await measure(async () => {
+        if (process.env.PERF && process.env.PERF_PHASE === key) perf = startPerf();
         const r = await sh(['iperf3', '-c', LAB.web, '-J', '-t', String(T_BULK), ...extra]);
+        if (process.env.PERF_PHASE === key) perf?.kill('SIGINT');
         return JSON.parse(r.stdout).end.sum_received.bits_per_second;
       });
       const gbits = (bulk.result * (bulk.wallNs / 1e9)) / 1e9;
