@@ -262,7 +262,8 @@ export class TunnelEngine implements Engine {
 
   /** The data plane lost the gateway while connected. */
   private onLinkLost(reason: string): void {
-    if (this.stopping || !this.running) return;
+    // A reconnect under way handles its own attempt's failures (one chain of attempts only).
+    if (this.stopping || !this.running || this.current.kind === 'reconnecting') return;
     this.log('warn', `lost the gateway: ${reason}`);
     this.reconnect(1, reason);
   }
