@@ -9,11 +9,7 @@ import { isIPv4, parseIPv4 } from '../../shared/net/ipv4.js';
 import type { AllowedResource, SessionConfig } from '../../shared/protocol/session.js';
 import { DEFAULT_MTU, planAddresses } from './address-plan.js';
 import { GatewayError } from './gateway/errors.js';
-import {
-  SessionClient,
-  parseGatewayUrl,
-  type GatewayEndpoint,
-} from './gateway/session-client.js';
+import { SessionClient, parseGatewayUrl, type GatewayEndpoint } from './gateway/session-client.js';
 import { dataPlaneTuning, type DataPlaneTuning } from './tuning.js';
 import { parsePin, type Trust } from './gateway/tls-trust.js';
 import {
