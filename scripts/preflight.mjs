@@ -33,6 +33,22 @@ const NATIVE_BUILD = [
   program('python3', 'python3'),
   program('make', 'make'),
   program('g++', 'g++'),
+  file(['/usr/include/openssl/ssl.h'], 'libssl-dev', 'the OpenSSL 3 headers and library'),
+  file(['/usr/include/nghttp2/nghttp2.h'], 'libnghttp2-dev', 'the nghttp2 headers and library'),
+];
+// The native code's standalone tests (src/native/test/Makefile): clang with AddressSanitizer,
+// UBSan and libFuzzer, and a symbolizer for readable reports.
+const NATIVE_TESTS = [
+  program('clang++', 'clang'),
+  program('llvm-symbolizer', 'llvm'),
+  file(
+    [
+      '/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a',
+      '/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-aarch64.a',
+    ],
+    'libclang-rt-14-dev',
+    'libFuzzer and the sanitizer runtimes',
+  ),
 ];
 const LAB = [
   program('ip', 'iproute2'),
@@ -66,9 +82,12 @@ const BROWSER = [
   ),
 ];
 const ADDON = file(
-  [join(ROOT, 'src/native/build/Release/passerelle_native.node')],
+  [
+    join(ROOT, 'src/native/build/Release/passerelle_native.node'),
+    join(ROOT, 'src/native/build/Release/passerelle_client.node'),
+  ],
   null,
-  'the native addon: run npm ci (or npx node-gyp rebuild --directory src/native)',
+  'the native addons: run npm ci (or npx node-gyp rebuild --directory src/native)',
 );
 const BUILT = file(
   [join(ROOT, 'dist/cli/gateway.js'), join(ROOT, 'dist/lab/intranet-server.js')],
@@ -80,7 +99,7 @@ export const MODES = {
   install: { what: 'npm ci (building the native addon)', checks: NATIVE_BUILD, root: false },
   test: {
     what: 'npm test',
-    checks: [...NATIVE_BUILD, ...LAB, ...KEYCHAIN, ...BROWSER, ADDON],
+    checks: [...NATIVE_BUILD, ...NATIVE_TESTS, ...LAB, ...KEYCHAIN, ...BROWSER, ADDON],
     root: true,
   },
   'test-ui': { what: 'npm run test:ui', checks: [...LAB, ...BROWSER, ADDON, BUILT], root: true },

@@ -6,7 +6,9 @@
 #   Debian's libnghttp2.a is not PIC).
 # - passerelle_client: the client's data plane (src/native/client/). Loaded with RTLD_DEEPBIND
 #   by src/native/load.ts so its calls reach Debian's libraries, not Node's own copies.
-# - passerelle_native: the TUN device and ICMP echo socket used by the rest of the app.
+# - passerelle_native: the TUN device and ICMP echo socket used by the rest of the app (the
+#   gateway's ICMP echo, the native lab tests).
+# - passerelle_peer: SO_PEERCRED for the privileged helper, which loads nothing else.
 # Linux has the real implementations; other platforms build stubs until their backends (macOS
 # utun, Windows wintun) land behind the same interfaces.
 {
@@ -120,7 +122,20 @@
           {
             'target_name': 'passerelle_client',
             'dependencies': ['passerelle_core'],
-            'sources': ['client/addon.cc'],
+            'sources': [
+              'client/addon.cc',
+              'client/connection.cc',
+              'client/data_plane.cc',
+              'client/gateway_link.cc',
+              'client/icmp_relay.cc',
+              'client/link_streams.cc',
+              'client/packet_router.cc',
+              'client/stats.cc',
+              'client/tcp_flow.cc',
+              'client/tcp_stack.cc',
+              'client/tun_device.cc',
+              'client/udp_flows.cc',
+            ],
           },
         ],
       },

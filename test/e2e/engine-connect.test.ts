@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClient } from '../lab/client-runner.js';
 import { createGatewayLab, ROOT, USERS, type GatewayLab } from '../lab/gateway-lab.js';
-import { LAB } from '../lab/lab.js';
+import { LAB, waitFor } from '../lab/lab.js';
 import { reissueGatewayCertificate } from '../lab/pki.js';
 import { CONNECT_PHASES } from '../../src/main/engine/types.js';
 
@@ -260,6 +260,40 @@ describe('engine: connection phases, cancellation, causes and pins', () => {
       });
       expect(await snapshot()).toEqual(before);
     }, 60_000);
+
+    it('on a reconnect too: a renewal with the same key resumes without a question, a new key stops', async () => {
+      // The data plane pins the leaf it was given; after a restart with a renewed certificate it
+      // meets another leaf, and TypeScript decides again with the public-key pin.
+      const client = startClient(g, { trust: 'none', extraArgs: ['--pin', spkiPin()] });
+      const kinds = () => client.states().map((s) => s.kind);
+      try {
+        await client.waitForState('connected');
+        const beforeRenewal = kinds().length;
+        await reissue(false);
+        await waitFor(
+          'connected again after the renewal',
+          () =>
+            kinds().slice(beforeRenewal).includes('reconnecting') && kinds().at(-1) === 'connected',
+          30_000,
+        );
+        expect(kinds().slice(beforeRenewal)).not.toContain('error');
+
+        await reissue(true);
+        expect(await client.exited).toBe(4); // the CLI's exit code for a certificate refused
+        expect(client.states().at(-1)).toMatchObject({
+          kind: 'error',
+          reason: 'certificate-changed',
+          certificate: {
+            problem: 'pin-mismatch',
+            spkiSha256: spkiPin().slice('spki-sha256:'.length),
+          },
+        });
+      } finally {
+        client.child.kill('SIGKILL');
+      }
+      expect(await snapshot()).toEqual(before);
+      expect(await sessions()).toBe(0);
+    }, 90_000);
 
     it('an untrusted certificate says who it names, who signed it and why it is refused', async () => {
       const run = await connect({ ca: undefined });

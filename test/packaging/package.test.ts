@@ -159,7 +159,7 @@ beforeAll(async () => {
     'dist/renderer/index.html',
     'dist/helper-service/passerelle-helper.mjs',
     'dist/helper-service/passerelle_peer.node',
-    'src/native/build/Release/passerelle_native.node',
+    'src/native/build/Release/passerelle_client.node',
   ]) {
     if (!existsSync(join(ROOT, built)))
       throw new Error(
@@ -222,6 +222,7 @@ async function loadMain(appRoot: string) {
     electronCalls: string[];
     keytar: string;
     addon: string;
+    libraries: { openssl: string; nghttp2: string; bindings: Record<string, string> } | null;
   };
 }
 
@@ -236,7 +237,8 @@ describe('the unpacked Linux app', () => {
       'dist/main/controller/controller.js',
       'dist/main/engine/engine.js',
       'dist/main/engine/access/helper.js',
-      'dist/native/index.js',
+      'dist/native/client.js',
+      'dist/native/load.js',
       'dist/shared/helper-protocol.js',
     ])
       expect(files).toContain(`file://${extracted}/${module}`);
@@ -247,15 +249,31 @@ describe('the unpacked Linux app', () => {
     // Its run-time loads: keytar on the first keychain use, the addon at the first connect.
     expect(result.keytar).toBe('function');
     expect(result.addon).toBe('loaded');
+    // Loaded from the package as the engine loads it, the data plane's calls reach Debian's
+    // libraries (the .deb depends on them), never Node's (or Electron's) own copies.
+    expect(result.libraries?.openssl).toMatch(/^OpenSSL 3\./);
+    const bindings = Object.entries(result.libraries?.bindings ?? {});
+    expect(bindings.length).toBeGreaterThan(0);
+    for (const [fn, object] of bindings)
+      expect(`${fn} → ${object}`).toMatch(
+        fn.startsWith('nghttp2_') ? /libnghttp2\.so\.14/ : /lib(ssl|crypto)\.so\.3/,
+      );
   });
 
   it('the same check fails when a file the main process imports is missing', async () => {
     const broken = join(work, 'app-without-native');
     cpSync(extracted, broken, { recursive: true });
-    rmSync(join(broken, 'dist/native/index.js'));
+    rmSync(join(broken, 'dist/native/client.js'));
     await expect(loadMain(broken)).rejects.toThrow(
-      /ERR_MODULE_NOT_FOUND[\s\S]*dist\/native\/index\.js/,
+      /ERR_MODULE_NOT_FOUND[\s\S]*dist\/native\/client\.js/,
     );
+  });
+
+  it('and when the data plane addon is missing, it says so', async () => {
+    const broken = join(work, 'app-without-addon');
+    cpSync(extracted, broken, { recursive: true });
+    rmSync(join(broken, 'src/native/build/Release/passerelle_client.node'));
+    expect((await loadMain(broken)).addon).toMatch(/^missing: cannot load the native addon/);
   });
 
   it('ships what the main process uses, not the gateway nor the already bundled React', () => {
@@ -270,7 +288,7 @@ describe('the unpacked Linux app', () => {
     expect(files).toContain('/dist/main/electron/preload.cjs');
     // Native modules load from real files beside the archive.
     for (const native of [
-      'src/native/build/Release/passerelle_native.node',
+      'src/native/build/Release/passerelle_client.node',
       'node_modules/keytar/build/Release/keytar.node',
     ])
       expect(existsSync(join(unpacked, 'resources/app.asar.unpacked', native)), native).toBe(true);
@@ -307,7 +325,16 @@ describe('the .deb', () => {
     expect(field('Homepage')).toMatch(/^https:\/\//);
     expect(field('Maintainer')).toMatch(/<.+@.+>/);
     const depends = field('Depends').split(/,\s*/);
-    for (const needed of ['nodejs (>= 18)', 'iproute2', 'systemd', 'libsecret-1-0', 'libnss3'])
+    for (const needed of [
+      'nodejs (>= 18)',
+      'iproute2',
+      'systemd',
+      'libsecret-1-0',
+      'libnss3',
+      // The client's data plane links Debian's OpenSSL 3 and nghttp2.
+      'libssl3',
+      'libnghttp2-14',
+    ])
       expect(depends).toContain(needed);
     // No file capability any more: nothing needs libcap2-bin's setcap.
     expect(depends).not.toContain('libcap2-bin');

@@ -1,19 +1,17 @@
 // The tunnel engine (Electron-free): logs in, sets up the TUN device, routes and DNS from the
-// session configuration, runs the packet loop, keeps the connection alive, reconnects after
-// a loss, and undoes every change on disconnect.
+// session configuration, hands the TUN to the native data plane (which moves every byte:
+// DESIGN §4), renews the session, reconnects after a loss, and undoes every change on
+// disconnect. JavaScript steers; the data plane's thread does the packet work.
 import { EventEmitter } from 'node:events';
-import type { TunDevice } from '../../native/index.js';
+import { closeSync } from 'node:fs';
+import { ClientDataPlane } from '../../native/client.js';
 import { isIPv4, parseIPv4 } from '../../shared/net/ipv4.js';
 import type { AllowedResource, SessionConfig } from '../../shared/protocol/session.js';
 import { DEFAULT_MTU, planAddresses } from './address-plan.js';
 import { ConnectAttempt } from './connect-attempt.js';
-import { GatewayError, causeOfErrno, failureOf } from './gateway/errors.js';
-import {
-  SessionClient,
-  parseGatewayUrl,
-  type GatewayEndpoint,
-  type OpenedTunnel,
-} from './gateway/session-client.js';
+import { GatewayError, causeOfErrno, causeOfLinkFailure, failureOf } from './gateway/errors.js';
+import { SessionClient, parseGatewayUrl, type GatewayEndpoint } from './gateway/session-client.js';
+import { dataPlaneTuning, type DataPlaneTuning } from './tuning.js';
 import { parsePin, type Trust } from './gateway/tls-trust.js';
 import {
   AccessError,
@@ -24,11 +22,6 @@ import {
 import { DEFAULT_STATE_DIR, type AppliedSetup, type DnsMode } from './netconfig/index.js';
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineCounters } from './stack/counters.js';
-import { IcmpRelay } from './stack/icmp-relay.js';
-import { PacketRouter, TunWriter } from './stack/packet-router.js';
-import { TcpTerminator } from './stack/tcp-terminator.js';
-import { UdpFlows } from './stack/udp-flows.js';
 import type {
   ConnectOptions,
   ConnectPhase,
@@ -52,6 +45,8 @@ export interface EngineOptions {
    * the privileged helper service (src/helper/). By default, whichever this process can use.
    */
   access?: SystemAccess;
+  /** The data plane's knobs; by default the measured values with PASSERELLE_* overrides (tuning.ts). */
+  tuning?: DataPlaneTuning;
 }
 
 interface Running {
@@ -62,12 +57,10 @@ interface Running {
   options: ConnectOptions;
   client: SessionClient;
   config: SessionConfig;
-  tun: TunDevice;
+  plane: ClientDataPlane;
+  tunName: string;
   network: AppliedSetup;
   system: SystemSession;
-  tcp: TcpTerminator;
-  udp: UdpFlows;
-  icmp: IcmpRelay;
   statsTimer: NodeJS.Timeout;
   /** resolv.conf mode: checks that our DNS is still the one in use (see watchDns). */
   dnsTimer: NodeJS.Timeout | undefined;
@@ -104,13 +97,12 @@ export class TunnelEngine implements Engine {
   private readonly events = new EventEmitter();
   private current: EngineState = { kind: 'disconnected' };
   private running: Running | undefined;
-  private counters = new EngineCounters();
+  /** The data plane of the latest session (stats() reads its shared counters). */
+  private plane: ClientDataPlane | undefined;
   private stopping = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   /** The connect() under way, which disconnect() cancels. */
   private attempt: ConnectAttempt | undefined;
-  /** The connection a reconnect attempt is opening, which disconnect() closes. */
-  private reconnectClient: SessionClient | undefined;
   private disconnecting: Promise<void> | undefined;
   /** Whether the disconnect under way still logs out (see disconnect). */
   private logoutOnStop = true;
@@ -140,15 +132,23 @@ export class TunnelEngine implements Engine {
     return this.running?.config.resources ?? [];
   }
 
+  /** From the data plane's shared counters: no message to its thread. */
   stats(): EngineStats {
-    const c = this.counters;
+    const { figures, dropped } = this.plane?.stats() ?? { figures: {}, dropped: {} };
+    const figure = (name: string) => figures[name] ?? 0;
+    const rtt = figure('rtt-us');
     return {
-      bytesIn: c.bytesIn,
-      bytesOut: c.bytesOut,
-      flows: { ...c.open },
-      flowsTotal: { ...c.total },
-      dropped: { ...c.dropped },
-      rttMs: this.running?.client.rttMs ?? null,
+      bytesIn: figure('bytes-in'),
+      bytesOut: figure('bytes-out'),
+      flows: { tcp: figure('tcp-open'), udp: figure('udp-open'), icmp: figure('icmp-open') },
+      flowsTotal: {
+        tcp: figure('tcp-total'),
+        udp: figure('udp-total'),
+        icmp: figure('icmp-total'),
+      },
+      dropped,
+      rttMs: this.running && rtt > 0 ? rtt / 1000 : null,
+      ...(this.plane ? { dataPlane: figures } : {}),
     };
   }
 
@@ -175,11 +175,14 @@ export class TunnelEngine implements Engine {
       attempt.phase = phase;
       this.setState({ kind: 'connecting', gateway, phase });
     };
-    let client: SessionClient | undefined;
-    let tun: TunDevice | undefined;
-    let network: AppliedSetup | undefined;
-    let tcp: TcpTerminator | undefined;
     let system: SystemSession | undefined;
+    let plane: ClientDataPlane | undefined;
+    let client: SessionClient | undefined;
+    /** The TUN's descriptor while it is ours to close (until the data plane takes it). */
+    let tunFd: number | undefined;
+    let network: AppliedSetup | undefined;
+    /** The gateway connection went down while configuring: reconnect once connected. */
+    let lostMeanwhile: { reason: string; cause: FailureCause } | undefined;
     try {
       enter('resolving');
       const access =
@@ -196,7 +199,33 @@ export class TunnelEngine implements Engine {
           : { kind: 'system' };
       const gatewayIp = await attempt.race(resolveGateway(endpoint.host));
       enter('securing');
-      client = new SessionClient({ endpoint, trust, address: gatewayIp });
+      const dataPlane = new ClientDataPlane({
+        onLinkDown: (reason, failure) => {
+          const cause = causeOfLinkFailure(failure);
+          if (this.running?.plane === dataPlane) this.onLinkLost(reason, cause);
+          else lostMeanwhile = { reason, cause };
+        },
+        onAuthRequired: () =>
+          void this.renewSession().then((renewed) => {
+            if (!renewed) dataPlane.renewalFailed();
+          }),
+        onTunError: (message) => void this.onTunLost(message),
+      });
+      plane = dataPlane;
+      this.plane = dataPlane;
+      const keepalive = this.engineOptions.keepaliveSeconds ?? 2;
+      const tuning = this.engineOptions.tuning ?? dataPlaneTuning();
+      client = new SessionClient({
+        endpoint,
+        trust,
+        address: gatewayIp,
+        plane,
+        keepaliveIntervalMs: keepalive * 1000,
+        keepaliveTimeoutMs: keepalive * 1500 + 2000,
+        tuning: tuning.link,
+      });
+      // A cancel while securing closes it: the certificate check and the data plane's
+      // connection are cut short.
       attempt.attach(client);
       await attempt.race(client.open());
       enter('signing-in');
@@ -205,9 +234,10 @@ export class TunnelEngine implements Engine {
       const config = login.config;
       enter('configuring');
 
-      const tunName = options.tunName ?? 'passerelle0';
-      attempt.check();
-      tun = await system.openTun(tunName, 128);
+      // The privileged step (directly, or through the helper): a descriptor with a virtio-net
+      // header, which the data plane takes over below.
+      const tun = await system.openTun(options.tunName ?? 'passerelle0');
+      tunFd = tun.fd;
       const plan = planAddresses(config);
       network = await system.applyNetwork({
         tunName: tun.name,
@@ -218,42 +248,21 @@ export class TunnelEngine implements Engine {
         gatewayIp,
         dns: config.dns,
       });
-
-      this.counters = new EngineCounters();
-      const writer = new TunWriter(tun, this.counters);
-      const live = () => this.running?.client ?? (client as SessionClient);
-      tcp = new TcpTerminator({
+      // From here the descriptor belongs to the data plane, which closes it.
+      const attached = plane.attachTun({
+        tunFd: tun.fd,
+        offloads: tuning.offloads,
         address: parseIPv4(plan.address),
         spareAddress: parseIPv4(plan.spareAddress),
-        sink: writer,
-        counters: this.counters,
-        open: async (host, port, signal) => {
-          // The application's SYN is held meanwhile: a renewed session serves this very flow.
-          const answer = await live().connectTcp(host, port, signal);
-          if (answer.ok || answer.status !== 407 || !(await this.renewSession())) return answer;
-          return live().connectTcp(host, port, signal);
-        },
+        udpIdleMs: config.timeouts.udpIdleSeconds * 1000,
       });
-      await tcp.listen();
+      tunFd = undefined;
+      await attached;
       // The setup above is never interrupted halfway; a cancel meanwhile undoes it whole. From
       // here on the tunnel is up, and a disconnect() takes it down the ordinary way.
       attempt.check();
       this.attempt = undefined;
-      const udp = new UdpFlows(
-        writer,
-        this.counters,
-        (host, port) => this.renewOn407(live().connectUdp(host, port)),
-        config.timeouts.udpIdleSeconds * 1000,
-      );
-      const icmp = new IcmpRelay(
-        writer,
-        this.counters,
-        () => this.renewOn407(live().connectIp()),
-        parseIPv4(plan.address),
-      );
-      const router = new PacketRouter({ tcp, udp, icmp }, writer, this.counters);
-      tun.onPackets((packets) => router.onPackets(packets));
-      tun.onError((err) => void this.onTunLost(err.message));
+      this.log('info', `tunnel device ${tun.name}: ${plane.info().tun ?? 'attached'}`);
 
       const statsTimer = setInterval(() => this.events.emit('stats', this.stats()), 1000);
       statsTimer.unref();
@@ -269,15 +278,12 @@ export class TunnelEngine implements Engine {
         options,
         client,
         config,
-        tun,
+        plane,
+        tunName: tun.name,
         network,
         system,
-        tcp,
-        udp,
-        icmp,
         statsTimer,
       };
-      this.watch(client);
       // The state change is the log line (the controller and the CLI describe it).
       this.setState({
         kind: 'connected',
@@ -286,13 +292,16 @@ export class TunnelEngine implements Engine {
         since: Date.now(),
         tunnel: tunnelSummary(config, network.dnsMode),
       });
+      if (lostMeanwhile) this.onLinkLost(lostMeanwhile.reason, lostMeanwhile.cause);
     } catch (err) {
-      tcp?.close();
+      plane?.closeFlows();
       await network?.undo().catch((e: Error) => this.log('error', `undo failed: ${e.message}`));
-      tun?.close();
-      system?.end();
+      if (tunFd !== undefined) closeSync(tunFd);
       if (client) await this.logOut(client);
       client?.close();
+      // Stops the data plane's thread; the TUN it took goes with it.
+      plane?.close();
+      system?.end();
       if (attempt.cancelled) {
         // A failure caused by the cancellation (the login's connection closed) is no error.
         this.setState({ kind: 'disconnected' });
@@ -312,22 +321,21 @@ export class TunnelEngine implements Engine {
     }
   }
 
-  private watch(client: SessionClient): void {
-    const keepalive = this.engineOptions.keepaliveSeconds ?? 2;
-    client.startKeepalive(keepalive * 1000, keepalive * 1500 + 2000);
-    client.once('closed', (reason: string, cause: FailureCause) => {
-      if (this.stopping || !this.running || this.running.client !== client) return;
-      this.reconnect(1, reason, cause);
-    });
+  /** The data plane lost the gateway while connected. */
+  private onLinkLost(reason: string, cause: FailureCause): void {
+    // A reconnect under way handles its own attempt's failures (one chain of attempts only).
+    if (this.stopping || !this.running || this.current.kind === 'reconnecting') return;
+    this.reconnect(1, reason, cause);
   }
 
-  /** Keeps the TUN, routes and DNS; opens a new connection and resumes the session. */
+  /**
+   * Keeps the TUN, routes and DNS; opens a new connection and resumes the session. The flows
+   * that rode the lost connection are gone already (the data plane reset them); meanwhile a
+   * new TCP connection fails at once and datagrams are dropped and counted.
+   */
   private reconnect(attempt: number, reason: string, cause: FailureCause): void {
     const running = this.running;
     if (!running || this.stopping) return;
-    // Flows riding the lost connection are gone; their applications see resets.
-    running.udp.closeAll();
-    running.icmp.close();
     const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** (attempt - 1));
     this.setState({
       kind: 'reconnecting',
@@ -339,17 +347,12 @@ export class TunnelEngine implements Engine {
     });
     this.reconnectTimer = setTimeout(async () => {
       if (this.stopping || this.running !== running) return;
-      const client = new SessionClient({
-        endpoint: running.endpoint,
-        trust: running.trust,
-        address: running.gatewayIp,
-      });
-      this.reconnectClient = client;
+      // The same session client and data plane: the verified certificate and the token carry
+      // over, and a certificate renewed meanwhile is decided again (SessionClient.open).
+      const client = running.client;
       try {
         await this.refreshGatewayRoute(running);
         await client.open();
-        const token = running.client.currentToken;
-        if (token) client.useToken(token);
         try {
           running.config = await client.fetchConfig();
         } catch (err) {
@@ -359,10 +362,8 @@ export class TunnelEngine implements Engine {
             await client.login(running.options.username, running.options.password, undefined)
           ).config;
         }
-        if (this.stopping || this.running !== running) return client.close();
-        running.client.close();
-        running.client = client;
-        this.watch(client);
+        if (this.stopping || this.running !== running) return;
+        running.plane.setUdpIdle(running.config.timeouts.udpIdleSeconds * 1000);
         this.setState({
           kind: 'connected',
           gateway: running.options.gatewayUrl,
@@ -371,11 +372,10 @@ export class TunnelEngine implements Engine {
           tunnel: tunnelSummary(running.config, running.network.dnsMode),
         });
       } catch (err) {
-        client.close();
+        if (this.stopping || this.running !== running) return;
+        running.plane.disconnect('reconnect attempt failed');
         if (await this.stopIfHopeless(running, err)) return;
         this.reconnect(attempt + 1, (err as Error).message, failureOf(err));
-      } finally {
-        if (this.reconnectClient === client) this.reconnectClient = undefined;
       }
     }, delay);
   }
@@ -387,7 +387,7 @@ export class TunnelEngine implements Engine {
   private async onTunLost(reason: string): Promise<void> {
     const running = this.running;
     if (!running || this.stopping) return;
-    const message = `the tunnel device ${running.tun.name} stopped: ${reason}`;
+    const message = `the tunnel device ${running.tunName} stopped: ${reason}`;
     await this.disconnect();
     this.setState({
       kind: 'error',
@@ -410,14 +410,6 @@ export class TunnelEngine implements Engine {
     } finally {
       this.checkingDns = false;
     }
-  }
-
-  /** Datagram tunnels: a 407 renews the session for the flows that follow (see UdpFlows). */
-  private renewOn407(opened: OpenedTunnel): OpenedTunnel {
-    void opened.answer.then((answer) => {
-      if (!answer.ok && answer.status === 407) void this.renewSession();
-    });
-    return opened;
   }
 
   /**
@@ -456,8 +448,9 @@ export class TunnelEngine implements Engine {
   /**
    * The gateway refused a tunnel with 407: the session ended (its lifetime ran out, or a newer
    * login replaced it past the per-user cap) while the connection stayed up. Logs in again
-   * with the saved password on the same connection, once for all the flows refused meanwhile.
-   * Resolves whether the session was renewed.
+   * with the saved password on the same connection, once for all the flows refused meanwhile
+   * (the data plane holds their SYNs and sends them on with the new token). Resolves whether
+   * the session was renewed.
    */
   private renewSession(): Promise<boolean> {
     const running = this.running;
@@ -509,8 +502,8 @@ export class TunnelEngine implements Engine {
   }
 
   /**
-   * Undoes everything: flows, routes and DNS, the TUN, then logs out (bounded, see
-   * LOGOUT_TIMEOUT_MS); a connect() under way is cancelled and undoes what it did. Called
+   * Undoes everything: flows, routes and DNS, then logs out (bounded, see LOGOUT_TIMEOUT_MS)
+   * and closes the data plane with its TUN; a connect() under way is cancelled and undoes what it did. Called
    * again while it runs (a second Ctrl-C), it returns the same promise, and
    * `{ logout: false }` skips the logout: the host's network is restored whatever the number
    * of calls.
@@ -532,7 +525,6 @@ export class TunnelEngine implements Engine {
   private async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.reconnectTimer);
-    this.reconnectClient?.close();
     const attempt = this.attempt;
     if (attempt) {
       // connect() undoes what it did and ends in 'disconnected'.
@@ -549,19 +541,21 @@ export class TunnelEngine implements Engine {
     }
     clearInterval(running.statsTimer);
     clearInterval(running.dnsTimer);
-    running.tcp.close();
-    running.udp.closeAll();
-    running.icmp.close();
+    // Every flow ends now: applications see resets, not a tunnel that stopped answering.
+    running.plane.closeFlows();
     // The host's network first: it must not depend on the gateway answering the logout.
     try {
       await running.network.undo();
     } catch (err) {
       this.log('error', `could not undo every network change: ${(err as Error).message}`);
     }
-    running.tun.close();
-    running.system.end();
+    // Over the data plane's connection, which a reconnect attempt under way may not have up:
+    // the request then fails at once.
     await this.logOut(running.client);
     running.client.close();
+    // Stops the data plane's thread and closes the TUN device (the interface goes with it).
+    running.plane.close();
+    running.system.end();
     this.setState({ kind: 'disconnected' });
   }
 

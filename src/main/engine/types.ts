@@ -145,6 +145,12 @@ export interface EngineStats {
   dropped: Record<string, number>;
   /** Last HTTP/2 PING round trip to the gateway, in milliseconds, or null before the first. */
   rttMs: number | null;
+  /**
+   * The native data plane's own figures (src/native/client/stats.h): TUN packets, and the
+   * engine's part of connections each way (latency-…-ns totals, counts and maxima). For
+   * diagnostics and benchmarks; absent before the first connection.
+   */
+  dataPlane?: Record<string, number>;
 }
 
 export interface ConnectOptions {

@@ -177,7 +177,8 @@ void EventLoop::Dispatch(int timeout_ms) {
   constexpr int kMaxEvents = 256;
   struct epoll_event events[kMaxEvents];
   const int count = epoll_wait(epoll_fd_, events, kMaxEvents, timeout_ms);
-  now_ms_ = MonotonicNs() / 1000000;
+  turn_started_ns_ = MonotonicNs();
+  now_ms_ = turn_started_ns_ / 1000000;
   for (int i = 0; i < count; i++) {
     auto* watch = static_cast<Watch*>(events[i].data.ptr);
     if (watch == nullptr) {

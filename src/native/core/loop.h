@@ -76,6 +76,9 @@ class EventLoop {
 
   // Milliseconds on the monotonic clock, as of the start of this turn.
   uint64_t Now() const { return now_ms_; }
+  // Nanoseconds on the monotonic clock when this turn's wait ended: what the turn did since is
+  // the process's own time (measurements of the engine's part of a request).
+  uint64_t turn_started_ns() const { return turn_started_ns_; }
   // The monotonic clock now, in nanoseconds (for measurements).
   static uint64_t MonotonicNs();
 
@@ -107,6 +110,7 @@ class EventLoop {
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   uint64_t now_ms_ = 0;
+  uint64_t turn_started_ns_ = 0;
   uint64_t timer_order_ = 0;
   bool stopping_ = false;
   std::vector<Timer*> heap_;

@@ -180,24 +180,12 @@ void WriteIpv4Header(uint8_t* out, uint32_t source, uint32_t destination, uint8_
   Store16(out + 10, InternetChecksum(out, kIpv4HeaderLength));
 }
 
-size_t BuildTcpReset(const uint8_t* offending, size_t length, uint8_t* out, size_t capacity) {
-  Ipv4Header ip;
-  TcpHeader tcp;
-  if (ParseIpv4(offending, length, &ip) != PacketError::kNone) return 0;
-  if (ParseTcp(offending, ip, &tcp) != PacketError::kNone || tcp.rst()) return 0;
+namespace {
+
+// A 20-byte segment answering `ip`/`tcp`: endpoints swapped, no options, no payload, window 0.
+size_t WriteBareSegment(const Ipv4Header& ip, const TcpHeader& tcp, uint32_t sequence,
+                        uint32_t acknowledgment, uint8_t flags, uint8_t* out) {
   constexpr size_t kLength = kIpv4HeaderLength + kTcpHeaderLength;
-  if (capacity < kLength) return 0;
-  uint32_t sequence = 0;
-  uint32_t acknowledgment = 0;
-  uint8_t flags = kTcpRst;
-  if (tcp.ack()) {
-    sequence = tcp.acknowledgment;
-  } else {
-    // SEG.LEN counts the payload and one for each of SYN and FIN.
-    acknowledgment = static_cast<uint32_t>(tcp.sequence + tcp.payload_length + (tcp.syn() ? 1 : 0) +
-                                           (tcp.fin() ? 1 : 0));
-    flags |= kTcpAck;
-  }
   std::memset(out, 0, kLength);
   WriteIpv4Header(out, ip.destination, ip.source, kProtocolTcp, kLength);
   uint8_t* t = out + kIpv4HeaderLength;
@@ -211,6 +199,30 @@ size_t BuildTcpReset(const uint8_t* offending, size_t length, uint8_t* out, size
                                    PseudoHeaderSum(ip.destination, ip.source, kProtocolTcp,
                                                    kTcpHeaderLength)));
   return kLength;
+}
+
+}  // namespace
+
+size_t BuildTcpReset(const uint8_t* offending, size_t length, uint8_t* out, size_t capacity) {
+  Ipv4Header ip;
+  TcpHeader tcp;
+  if (ParseIpv4(offending, length, &ip) != PacketError::kNone) return 0;
+  if (ParseTcp(offending, ip, &tcp) != PacketError::kNone || tcp.rst()) return 0;
+  if (capacity < kIpv4HeaderLength + kTcpHeaderLength) return 0;
+  if (tcp.ack()) return WriteBareSegment(ip, tcp, tcp.acknowledgment, 0, kTcpRst, out);
+  // SEG.LEN counts the payload and one for each of SYN and FIN.
+  const uint32_t acknowledgment = static_cast<uint32_t>(
+      tcp.sequence + tcp.payload_length + (tcp.syn() ? 1 : 0) + (tcp.fin() ? 1 : 0));
+  return WriteBareSegment(ip, tcp, 0, acknowledgment, kTcpRst | kTcpAck, out);
+}
+
+size_t BuildTcpSynProbe(const uint8_t* syn, size_t length, uint8_t* out, size_t capacity) {
+  Ipv4Header ip;
+  TcpHeader tcp;
+  if (ParseIpv4(syn, length, &ip) != PacketError::kNone) return 0;
+  if (ParseTcp(syn, ip, &tcp) != PacketError::kNone || !tcp.syn() || tcp.ack() || tcp.rst()) return 0;
+  if (capacity < kIpv4HeaderLength + kTcpHeaderLength) return 0;
+  return WriteBareSegment(ip, tcp, 0, tcp.sequence + 1, kTcpAck, out);
 }
 
 size_t BuildIcmpUnreachable(const uint8_t* offending, size_t length, uint32_t source,

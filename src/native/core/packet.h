@@ -152,6 +152,13 @@ void WriteIpv4Header(uint8_t* out, uint32_t source, uint32_t destination, uint8_
 // packet, and for a reset (never answered).
 size_t BuildTcpReset(const uint8_t* offending, size_t length, uint8_t* out, size_t capacity);
 
+// The probe sent to an application whose SYN is held, to learn whether it still waits
+// (RFC 9293 §3.10.7.3): an ACK of that SYN (acknowledgment = its sequence + 1), without SYN,
+// from the SYN's destination to its source. A socket still in SYN-SENT finds it acceptable and
+// drops it silently; a closed one (Linux says nothing when a SYN-SENT socket is closed) leaves
+// a host that answers with a reset. Needs 40 bytes; 0 when `syn` is not a valid IPv4 TCP SYN.
+size_t BuildTcpSynProbe(const uint8_t* syn, size_t length, uint8_t* out, size_t capacity);
+
 // Destination Unreachable (type 3, `code`) from `source` quoting `offending`'s IP header and
 // the first 8 bytes of its payload. 0 when RFC 1122 §3.2.2 forbids an error (an ICMP error,
 // from or to no single host). Needs at most 96 bytes.

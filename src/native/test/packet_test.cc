@@ -325,3 +325,20 @@ TEST(packet_error_names_are_stable) {
   CHECK_STR(PacketErrorName(PacketError::kBadChecksum), "bad-checksum");
   CHECK_STR(PacketErrorName(PacketError::kTruncated), "truncated");
 }
+
+TEST(builds_a_syn_probe_a_waiting_socket_drops) {
+  auto syn = TcpPacket(kTcpSyn, 0, 0, 12);
+  uint8_t out[64];
+  CHECK_EQ(BuildTcpSynProbe(syn.data(), syn.size(), out, sizeof(out)), 40u);
+  Ipv4Header ip;
+  TcpHeader tcp;
+  CHECK_EQ(ParseIpv4(out, 40, &ip), PacketError::kNone);
+  CHECK_EQ(ParseTcp(out, ip, &tcp), PacketError::kNone);
+  CHECK_EQ(tcp.flags, kTcpAck);
+  CHECK_EQ(tcp.acknowledgment, 1001u);
+  CHECK_EQ(ip.source, kServer);
+  std::vector<uint8_t> probe(out, out + 40);
+  CHECK(TransportChecksumValid(probe));
+  auto ack = TcpPacket(kTcpAck, 0);
+  CHECK_EQ(BuildTcpSynProbe(ack.data(), ack.size(), out, sizeof(out)), 0u);  // not a SYN
+}

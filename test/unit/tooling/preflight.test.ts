@@ -28,6 +28,21 @@ describe('preflight', () => {
     expect(findProblems('install', probe)).toEqual({ packages: ['g++'], problems: [] });
   });
 
+  it("names the libraries the data planes link against, and the native tests' toolchain", () => {
+    const probe: Probe = {
+      ...everything,
+      hasProgram: (name) => name !== 'clang++',
+      exists: (path) => !path.startsWith('/usr/include/') && !path.includes('libclang_rt'),
+    };
+    expect(findProblems('install', probe).packages).toEqual(['libnghttp2-dev', 'libssl-dev']);
+    expect(findProblems('test', probe).packages).toEqual([
+      'clang',
+      'libclang-rt-14-dev',
+      'libnghttp2-dev',
+      'libssl-dev',
+    ]);
+  });
+
   it('asks test:ui for a prior build of the gateway', () => {
     const probe: Probe = { ...everything, exists: (path) => !path.includes('/dist/') };
     expect(report('test-ui', findProblems('test-ui', probe))).toContain('run npm run build first');

@@ -1,6 +1,6 @@
 // Privileged work done by the engine's own process (root, or a process holding CAP_NET_ADMIN):
 // the TUN opened here, iproute2 and resolvectl run from here, crash records in stateDir.
-import { openTun } from '../../../native/index.js';
+import { openTunDevice } from '../../../native/client.js';
 import { checkPrivileges } from '../netconfig/privileges.js';
 import { recoverStale } from '../netconfig/recover.js';
 import { NetworkSetup } from '../netconfig/setup.js';
@@ -18,12 +18,12 @@ export class DirectAccess implements SystemAccess {
       );
     const stateDir = this.stateDir;
     return {
-      async openTun(name, batch) {
+      async openTun(name) {
         // A previous engine killed without cleaning up leaves its routes: revert them first.
         const recovery = await recoverStale(stateDir);
         for (const error of recovery.errors)
           log('warn', `recovering a previous session: ${error.message}`);
-        return openTun({ name, batch });
+        return openTunDevice(name, { vnetHeader: true });
       },
       applyNetwork: (plan) =>
         new NetworkSetup({ stateDir, log: (m) => log('info', m) }).apply(plan),

@@ -2,7 +2,7 @@
 // ordinary user's headless client). The helper creates the TUN device owned by our uid and we
 // open it ourselves (the kernel lets a device's owner attach without a capability); addresses,
 // routes and DNS are requests on the same connection.
-import { openTun } from '../../../native/index.js';
+import { openTunDevice } from '../../../native/client.js';
 import type { AppliedSetup } from '../netconfig/setup.js';
 import { HelperConnection } from './helper-connection.js';
 import type { SystemAccess, SystemSession } from './types.js';
@@ -17,9 +17,11 @@ export class HelperAccess implements SystemAccess {
       if (!ended) log('warn', `lost the privileged helper: ${reason}`);
     });
     return {
-      async openTun(name, batch) {
+      async openTun(name) {
         await helper.request({ op: 'open-tun', name });
-        return openTun({ name, batch });
+        // The device is ours (the helper made it for our uid): attaching needs no capability,
+        // nor does asking for its virtio-net header.
+        return openTunDevice(name, { vnetHeader: true });
       },
       async applyNetwork(plan): Promise<AppliedSetup> {
         const tunName = plan.tunName;

@@ -2,7 +2,6 @@
 // (addresses, routes, DNS). Two ways behind one interface: directly, when the process itself
 // holds CAP_NET_ADMIN (root, the headless client as before), or through the privileged helper
 // service, when it does not (the desktop app, an ordinary user). The engine does not know which.
-import type { TunDevice } from '../../../native/index.js';
 import type { AppliedSetup, NetworkPlan } from '../netconfig/setup.js';
 
 export interface SystemAccess {
@@ -14,8 +13,11 @@ export interface SystemAccess {
 }
 
 export interface SystemSession {
-  /** Creates (or, through the helper, has created for us) and opens the TUN device. */
-  openTun(name: string, batch: number): Promise<TunDevice>;
+  /**
+   * Creates (or, through the helper, has created for us) and opens the TUN device, with a
+   * virtio-net header (offloads): its descriptor goes to the native data plane, which closes it.
+   */
+  openTun(name: string): Promise<{ fd: number; name: string }>;
   /** Addresses, MTU, routes and DNS on the device; undone by the result's undo(). */
   applyNetwork(plan: NetworkPlan): Promise<AppliedSetup>;
   /** Ends the session. Through the helper this closes the connection, which undoes the rest. */

@@ -1,5 +1,6 @@
 // Failures of the gateway connection, classified so the CLI can pick an exit code and the
 // desktop app a sentence.
+import type { LinkFailure } from '../../../native/client.js';
 import type { CertificateInfo, EngineErrorReason, FailureCause } from '../types.js';
 
 export interface GatewayErrorDetails {
@@ -68,4 +69,13 @@ export function causeOfErrno(code: string | undefined): FailureCause {
 export function failureOf(err: unknown): FailureCause {
   if (err instanceof GatewayError && err.failure) return err.failure;
   return causeOfErrno((err as NodeJS.ErrnoException | undefined)?.code);
+}
+
+/**
+ * How the data plane classed the loss of its gateway connection → the class a user is told
+ * about. A changed certificate that reaches this far is a TLS failure: trust itself is decided
+ * again before (SessionClient.open).
+ */
+export function causeOfLinkFailure(failure: LinkFailure): FailureCause {
+  return failure === 'certificate-changed' ? 'tls-failed' : failure;
 }
