@@ -9,6 +9,9 @@
 //      of 20,000 descriptors per process, less the data plane's own),
 //   4. the same throughput and flows over two connections with one worker thread, then two:
 //      how the data plane grows with cores.
+// BASELINE_DIR=<another checkout, built> measures figures 1–3 of that checkout's gateway too,
+// in the same run and lab (e.g. the TypeScript gateway before the native data plane), so the
+// table has a before column measured beside the after one.
 // The namespaces are removed at the end, on error, and on SIGINT/SIGTERM. Traffic stays
 // inside the lab.
 import { execFileSync } from 'node:child_process';
@@ -36,6 +39,10 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 // them over the gateway's workers.
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
 const TARGETS = { throughputGbit: 8, flowsPerSecond: 25_000, perFlowKiB: 2 };
+const BASELINE_DIR = process.env.BASELINE_DIR ? resolve(process.env.BASELINE_DIR) : undefined;
+const baseline = BASELINE_DIR
+  ? await import(join(BASELINE_DIR, 'dist/lab/gateway-lab.js'))
+  : undefined;
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 let lab;
@@ -147,6 +154,46 @@ function slabBytes() {
 
 let processes = {};
 
+/**
+ * RSS per idle flow: HOLD_FLOWS flows held open through a freshly started gateway, the RSS of
+ * the process that holds them (the data plane, or the whole gateway for a baseline without
+ * one) before and after, and the kernel's slab delta.
+ */
+async function measureIdleFlows(gw, alice, g) {
+  const holderPid = g.dataPlane ?? g.gateway.pid;
+  const rssBefore = rssKiB(holderPid);
+  const slabBefore = slabBytes();
+  const holder = lab.spawn(
+    lab.client,
+    withFiles([LOADGEN, 'hold', gw, `${LAB.web}:${HOLD_PORT}`, String(HOLD_FLOWS), ...alice]),
+  );
+  let out = '';
+  holder.stdout.on('data', (d) => (out += d));
+  await waitFor(
+    'the flows to be held',
+    () => out.includes('held') || holder.exitCode !== null,
+    180_000,
+  );
+  await new Promise((r) => setTimeout(r, 2000));
+  const held = JSON.parse(out.trim().split('\n')[0]);
+  const rssAfter = rssKiB(holderPid);
+  const slabAfter = slabBytes();
+  const controlRss = rssKiB(g.gateway.pid);
+  holder.stdin.end();
+  await new Promise((r) => holder.once('exit', r));
+  return {
+    ...held,
+    beforeKiB: rssBefore,
+    afterKiB: rssAfter,
+    perFlowKiB: (rssAfter - rssBefore) / held.held,
+    kernelKiBPerFlow: Object.fromEntries(
+      SLABS.map((n) => [n, (slabAfter[n].bytes - slabBefore[n].bytes) / 2 / held.held / 1024]),
+    ),
+    controlPlaneKiB: controlRss,
+    slabObjectBytes: Object.fromEntries(SLABS.map((n) => [n, slabAfter[n].size])),
+  };
+}
+
 /** Runs the load generator; its JSON plus the CPU every process used meanwhile. */
 async function measure(argv, timeoutMs) {
   const before = Object.fromEntries(
@@ -177,18 +224,21 @@ async function measure(argv, timeoutMs) {
   return result;
 }
 
-async function startGateway(configPath, threads) {
+/** `old`: the baseline checkout's gateway (one process, its own configuration keys). */
+async function startGateway(configPath, threads, old = undefined) {
   writeFileSync(
     configPath,
-    exampleConfig(
-      // Room for every held flow in one session of one user.
-      `limits: { streamsPerSession: ${HOLD_FLOWS + 500}, flowsPerUser: ${HOLD_FLOWS + 500}, flowsTotal: ${HOLD_FLOWS + 500} }\ndataPlane: { threads: ${threads} }\n`,
-    ),
+    old
+      ? old.exampleConfig(`limits: { streamsPerSession: ${HOLD_FLOWS + 500} }\n`)
+      : exampleConfig(
+          // Room for every held flow in one session of one user.
+          `limits: { streamsPerSession: ${HOLD_FLOWS + 500}, flowsPerUser: ${HOLD_FLOWS + 500}, flowsTotal: ${HOLD_FLOWS + 500} }\ndataPlane: { threads: ${threads} }\n`,
+        ),
   );
   let output = '';
   const gateway = lab.spawn(
     lab.gateway,
-    withFiles(['node', GATEWAY_CLI, 'serve', '--config', configPath]),
+    withFiles(['node', old?.GATEWAY_CLI ?? GATEWAY_CLI, 'serve', '--config', configPath]),
   );
   gateway.stdout.on('data', (d) => (output += d));
   gateway.stderr.on('data', (d) => (output += d));
@@ -198,7 +248,7 @@ async function startGateway(configPath, threads) {
     15_000,
   );
   if (gateway.exitCode !== null) throw new Error(`gateway exited: ${output}`);
-  return { gateway, output: () => output, dataPlane: childOf(gateway.pid) };
+  return { gateway, output: () => output, dataPlane: old ? undefined : childOf(gateway.pid) };
 }
 
 async function stopGateway(g) {
@@ -256,6 +306,24 @@ async function main() {
     90_000,
   );
 
+  if (baseline) {
+    console.log(`baseline gateway (${BASELINE_DIR}): throughput, flows, RSS per idle flow…`);
+    let b = await startGateway(configPath, 0, baseline);
+    processes = { servers: servers.pid, control: b.gateway.pid };
+    results.baseline = {
+      throughput: await measure(['throughput', gw, sink, String(SECONDS), '1', ...alice], 90_000),
+      flows: await measure(
+        ['flows', gw, reply, String(SECONDS), String(CONCURRENCY), String(CONNECTIONS), ...alice],
+        90_000,
+      ),
+    };
+    await stopGateway(b);
+    b = await startGateway(configPath, 0, baseline);
+    processes = { servers: servers.pid, control: b.gateway.pid };
+    results.baseline.hold = await measureIdleFlows(gw, alice, b);
+    await stopGateway(b);
+  }
+
   let g = await startGateway(configPath, 0);
   processes = { servers: servers.pid, control: g.gateway.pid, dataPlane: g.dataPlane };
   console.log('through the gateway (one worker per CPU): throughput, flows…');
@@ -269,44 +337,12 @@ async function main() {
   );
 
   console.log(`data-plane RSS at ${HOLD_FLOWS} idle flows…`);
-  {
-    // A fresh data plane: what the figures above allocated and freed stays in malloc's arenas
-    // and would hide part of the flows' memory (deltas of 0.1 to 0.9 KiB per flow otherwise).
-    await stopGateway(g);
-    g = await startGateway(configPath, 0);
-    processes = { servers: servers.pid, control: g.gateway.pid, dataPlane: g.dataPlane };
-    const rssBefore = rssKiB(g.dataPlane);
-    const slabBefore = slabBytes();
-    const holder = lab.spawn(
-      lab.client,
-      withFiles([LOADGEN, 'hold', gw, `${LAB.web}:${HOLD_PORT}`, String(HOLD_FLOWS), ...alice]),
-    );
-    let out = '';
-    holder.stdout.on('data', (d) => (out += d));
-    await waitFor(
-      'the flows to be held',
-      () => out.includes('held') || holder.exitCode !== null,
-      180_000,
-    );
-    await new Promise((r) => setTimeout(r, 2000));
-    const held = JSON.parse(out.trim().split('\n')[0]);
-    const rssAfter = rssKiB(g.dataPlane);
-    const slabAfter = slabBytes();
-    const controlRss = rssKiB(g.gateway.pid);
-    holder.stdin.end();
-    await new Promise((r) => holder.once('exit', r));
-    results.hold = {
-      ...held,
-      beforeKiB: rssBefore,
-      afterKiB: rssAfter,
-      perFlowKiB: (rssAfter - rssBefore) / held.held,
-      kernelKiBPerFlow: Object.fromEntries(
-        SLABS.map((n) => [n, (slabAfter[n].bytes - slabBefore[n].bytes) / 2 / held.held / 1024]),
-      ),
-      controlPlaneKiB: controlRss,
-      slabObjectBytes: Object.fromEntries(SLABS.map((n) => [n, slabAfter[n].size])),
-    };
-  }
+  // A fresh data plane: what the figures above allocated and freed stays in malloc's arenas
+  // and would hide part of the flows' memory (deltas of 0.1 to 0.9 KiB per flow otherwise).
+  await stopGateway(g);
+  g = await startGateway(configPath, 0);
+  processes = { servers: servers.pid, control: g.gateway.pid, dataPlane: g.dataPlane };
+  results.hold = await measureIdleFlows(gw, alice, g);
   await stopGateway(g);
 
   console.log(`scaling: ${CONNECTIONS} connections with one worker thread, then two…`);
@@ -346,28 +382,43 @@ function printTable(r) {
           .join(', ')})`
       : '');
   const rows = [
-    ['figure', 'direct', 'gateway', 'gateway/direct', 'target', 'met'],
+    [
+      'figure',
+      'direct',
+      'baseline',
+      'gateway',
+      'gateway/direct',
+      'gateway/baseline',
+      'target',
+      'met',
+    ],
     [
       'single-flow TCP (Gbit/s)',
       f(r.throughputDirect.gbitPerSecond),
+      f(r.baseline?.throughput.gbitPerSecond),
       f(r.throughputGateway.gbitPerSecond),
       f(r.throughputGateway.gbitPerSecond / r.throughputDirect.gbitPerSecond),
+      f(r.throughputGateway.gbitPerSecond / r.baseline?.throughput.gbitPerSecond),
       `>= ${TARGETS.throughputGbit}`,
       mark(r.throughputGateway.gbitPerSecond >= TARGETS.throughputGbit),
     ],
     [
       'new TCP flows per second',
       f(r.flowsDirect.perSecond, 0),
+      f(r.baseline?.flows.perSecond, 0),
       f(r.flowsGateway.perSecond, 0),
       f(r.flowsGateway.perSecond / r.flowsDirect.perSecond),
+      f(r.flowsGateway.perSecond / r.baseline?.flows.perSecond),
       `>= ${TARGETS.flowsPerSecond}`,
       mark(r.flowsGateway.perSecond >= TARGETS.flowsPerSecond && r.flowsGateway.failed === 0),
     ],
     [
       `RSS per idle flow at ${r.hold.held} flows (KiB)`,
       '-',
+      f(r.baseline?.hold.perFlowKiB, 2),
       f(r.hold.perFlowKiB, 2),
       '-',
+      f(r.hold.perFlowKiB / r.baseline?.hold.perFlowKiB),
       `<= ${TARGETS.perFlowKiB}`,
       mark(r.hold.perFlowKiB <= TARGETS.perFlowKiB && r.hold.failed === 0),
     ],
@@ -387,6 +438,15 @@ function printTable(r) {
   console.log(`  throughput gateway: ${cpu(r.throughputGateway)}`);
   console.log(`  flows direct:       ${cpu(r.flowsDirect)}`);
   console.log(`  flows gateway:      ${cpu(r.flowsGateway)}`);
+  if (r.baseline) {
+    console.log(`  throughput baseline: ${cpu(r.baseline.throughput)}`);
+    console.log(`  flows baseline:      ${cpu(r.baseline.flows)}`);
+    console.log(
+      `  baseline: ${r.baseline.flows.flows} flows (${r.baseline.flows.failed} failed); RSS ` +
+        `${r.baseline.hold.beforeKiB} KiB before, ${r.baseline.hold.afterKiB} KiB with ` +
+        `${r.baseline.hold.held} idle flows (${r.baseline.hold.failed} failed)`,
+    );
+  }
   console.log(
     `\niperf3 on the direct path (kernel to kernel, for reference): ${f(r.iperf3Gbit)} Gbit/s`,
   );

@@ -1,6 +1,7 @@
 // Pure IPv4 packet parsing, building and rewriting: Buffers in, Buffers out, no I/O.
-// Used on the client's per-packet path (TUN ↔ NAT, UDP and ICMP rebuilding) and by the
-// gateway (ICMP echo over connect-ip).
+// Both data planes have their own in C++ (src/native/core/packet.h); this TypeScript copy serves
+// the lab's standard HTTP/2 client (test/lab/fixtures/h2-probe.mjs builds and reads ICMP echo
+// over connect-ip) and is the reference the unit tests check against captured packets.
 //
 // Conventions: addresses are unsigned 32-bit numbers (`ipToNumber`, `numberToIp`); parsers
 // never throw and return either the header or a short drop reason; header objects can be
@@ -35,7 +36,6 @@ export {
   TCP_HEADER_LENGTH,
   TcpHeader,
   buildTcpReset,
-  buildTcpSynProbe,
   isTcpChecksumValid,
   parseTcp,
   rewriteTcpEndpoints,

@@ -166,26 +166,6 @@ export function buildTcpReset(offending: Buffer, options: Ipv4BuildOptions = {})
   return buildBareSegment(ip, tcp, sequence, acknowledgment, flags, options);
 }
 
-/**
- * The probe the engine sends to an application whose SYN it holds, to learn whether the
- * application is still waiting (RFC 9293 §3.10.7.3, SYN-SENT): an ACK of that SYN
- * (acknowledgment = its sequence + 1) without SYN, from the SYN's destination to its source.
- * A socket still in SYN-SENT finds the ACK acceptable and, as neither SYN nor RST is set,
- * drops the segment without a word (Linux: `tcp_rcv_synsent_state_process`). A socket that
- * is gone (the application gave up: Linux sends nothing when a SYN-SENT socket is closed)
- * leaves a host with no connection, which answers any segment but a reset with a reset:
- * RST, sequence = the probe's acknowledgment.
- *
- * Returns null when `syn` is not a valid IPv4 TCP SYN.
- */
-export function buildTcpSynProbe(syn: Buffer, options: Ipv4BuildOptions = {}): Buffer | null {
-  const ip = parseIpv4(syn);
-  if (typeof ip === 'string') return null;
-  const tcp = parseTcp(syn, ip);
-  if (typeof tcp === 'string' || !tcp.syn || tcp.ack || tcp.rst) return null;
-  return buildBareSegment(ip, tcp, 0, (tcp.sequence + 1) >>> 0, TCP_FLAGS.ACK, options);
-}
-
 /** A 20-byte segment answering `tcp`: endpoints swapped, no options, no payload, window 0. */
 function buildBareSegment(
   ip: Ipv4Header,

@@ -4,7 +4,6 @@ import {
   TCP_FLAGS,
   TcpHeader,
   buildTcpReset,
-  buildTcpSynProbe,
   isTcpChecksumValid,
   parseIpv4,
   parseTcp,
@@ -255,31 +254,5 @@ describe('buildTcpReset', () => {
       expect(buildTcpReset(syn.subarray(0, length))).toBeNull();
     }
     expect(ipOf(hex(captures.rstFromClosedPort)).protocol).toBe(IP_PROTOCOL.TCP);
-  });
-});
-
-describe('buildTcpSynProbe', () => {
-  it("is the kernel's reset of the same SYN with ACK alone in place of RST|ACK", () => {
-    const probe = buildTcpSynProbe(hex(captures.synToClosedPort));
-    if (probe === null) throw new Error('no probe');
-    const expected = hex(captures.rstFromClosedPort);
-    expected[33] = TCP_FLAGS.ACK;
-    refresh(expected);
-    expect(probe.toString('hex')).toBe(expected.toString('hex'));
-    const tcp = tcpOf(probe);
-    expect(tcp.acknowledgment).toBe(0xf73bd5ca); // the SYN's sequence + 1
-    expect(tcp.syn || tcp.rst).toBe(false);
-    expect(isTcpChecksumValid(probe, ipOf(probe))).toBe(true);
-  });
-
-  it('probes only a SYN: nothing for a SYN-ACK, a reset, data, or a malformed packet', () => {
-    expect(buildTcpSynProbe(hex(captures.synAckFromServer))).toBeNull();
-    expect(buildTcpSynProbe(hex(captures.rstFromClosedPort))).toBeNull();
-    expect(buildTcpSynProbe(hex(captures.httpRequest))).toBeNull();
-    expect(buildTcpSynProbe(hex(captures.dnsQuery))).toBeNull();
-    const syn = hex(captures.synToClosedPort);
-    for (let length = 0; length < syn.length; length++) {
-      expect(buildTcpSynProbe(syn.subarray(0, length))).toBeNull();
-    }
   });
 });
