@@ -98,6 +98,7 @@
               'gateway/flows/admission_steps.cc',
               'gateway/flows/flow_record.cc',
               'gateway/flows/icmp_echo.cc',
+              'gateway/flows/icmp_filter.cc',
               'gateway/flows/proxy_status.cc',
               'gateway/flows/tcp_target.cc',
               'gateway/http1/chunked.cc',

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -149,9 +150,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::vector<std::unique_ptr<IcmpEcho>> icmp;
+  // Raw sockets: one identifier per worker, consecutive from a random start, so that no two
+  // workers' sockets take each other's replies.
+  uint16_t first_identifier = 0x5041;
+  if (getrandom(&first_identifier, sizeof first_identifier, 0) != sizeof first_identifier) {
+    first_identifier = 0x5041;
+  }
   for (size_t i = 0; i < threads; i++) {
     std::string icmp_error;
-    icmp.push_back(IcmpEcho::Open(&icmp_error));
+    icmp.push_back(IcmpEcho::Open(static_cast<uint16_t>(first_identifier + i), &icmp_error));
     if (!icmp.back() && i == 0) {
       std::fprintf(stderr, "passerelle data plane: connect-ip will answer 502: %s\n",
                    icmp_error.c_str());

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <linux/icmp.h>
 #include <netinet/in.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include <cstring>
 
 #include "../worker/worker.h"
+#include "icmp_filter.h"
 
 namespace passerelle::gateway {
 
@@ -30,7 +30,7 @@ uint16_t Checksum(const uint8_t* data, size_t length) {
 
 }  // namespace
 
-std::unique_ptr<IcmpEcho> IcmpEcho::Open(std::string* error) {
+std::unique_ptr<IcmpEcho> IcmpEcho::Open(uint16_t identifier, std::string* error) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
   if (fd >= 0) {
     struct sockaddr_in bound = {};
@@ -50,9 +50,10 @@ std::unique_ptr<IcmpEcho> IcmpEcho::Open(std::string* error) {
   // Only echo replies reach the socket (ICMP_FILTER lists the types to drop).
   struct icmp_filter filter = {~(1u << kEchoReply)};
   setsockopt(fd, SOL_RAW, ICMP_FILTER, &filter, sizeof filter);
-  uint16_t identifier = 0;
-  if (getrandom(&identifier, sizeof identifier, 0) != sizeof identifier) identifier = 0x5041;
-  return std::unique_ptr<IcmpEcho>(new IcmpEcho(fd, true, identifier));
+  // Should the kernel refuse the filter, OnIo still checks the identifier: only the wake-ups
+  // are lost.
+  const bool filtered = AttachIcmpIdentifierFilter(fd, identifier);
+  return std::unique_ptr<IcmpEcho>(new IcmpEcho(fd, true, identifier, filtered));
 }
 
 IcmpEcho::~IcmpEcho() {

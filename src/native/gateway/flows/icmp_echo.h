@@ -38,9 +38,11 @@ class IcmpEcho : public core::IoHandler {
     ~Listener() = default;
   };
 
-  // Opens the socket: a ping socket when net.ipv4.ping_group_range allows this process,
-  // otherwise a raw one (CAP_NET_RAW). Null with `*error` saying which sysctl to set.
-  static std::unique_ptr<IcmpEcho> Open(std::string* error);
+  // Opens the socket: a ping socket when net.ipv4.ping_group_range allows this process
+  // (the kernel then chooses the identifier), otherwise a raw one (CAP_NET_RAW) that writes
+  // `identifier` into its requests and whose kernel filter lets only replies carrying it
+  // through: give each worker its own. Null with `*error` saying which sysctl to set.
+  static std::unique_ptr<IcmpEcho> Open(uint16_t identifier, std::string* error);
   ~IcmpEcho() override;
 
   // On the worker's thread, once it runs.
@@ -57,6 +59,9 @@ class IcmpEcho : public core::IoHandler {
                   const uint8_t* message, size_t length);
 
   bool raw() const { return raw_; }
+  uint16_t identifier() const { return identifier_; }
+  // Raw sockets: whether the kernel drops other identifiers' replies before they wake us.
+  bool filtered() const { return filtered_; }
   void OnIo(uint32_t events) override;
 
  private:
@@ -74,13 +79,15 @@ class IcmpEcho : public core::IoHandler {
     uint32_t outstanding;
   };
 
-  IcmpEcho(int fd, bool raw, uint16_t identifier) : fd_(fd), raw_(raw), identifier_(identifier) {}
+  IcmpEcho(int fd, bool raw, uint16_t identifier, bool filtered = false)
+      : fd_(fd), raw_(raw), identifier_(identifier), filtered_(filtered) {}
   void Forget(Slot* slot);
   void Sweep();
 
   int fd_;
   bool raw_;
   uint16_t identifier_;  // raw sockets: ours, written into each request
+  bool filtered_;
   Worker* worker_ = nullptr;
   core::EventLoop::Watch* watch_ = nullptr;
   core::Timer sweep_timer_{[this] { Sweep(); }};
