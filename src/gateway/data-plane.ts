@@ -115,10 +115,7 @@ function cannedAnswers(): CannedAnswers {
  * limit the caps are sized from (the data plane's is the same or higher: it raises its soft
  * limit to the hard one).
  */
-export function dataPlaneConfig(
-  settings: LoadedConfig,
-  descriptors: number | undefined,
-): DataPlaneConfig {
+export function dataPlaneConfig(settings: LoadedConfig, descriptors: number): DataPlaneConfig {
   const file = settings.file;
   const front = settings.front;
   const limits: DataPlaneLimits = {
@@ -177,7 +174,7 @@ export class DataPlaneLink {
     private readonly deps: ApiDeps,
     private readonly reserved: ReservedDestinations,
     /** The open-files limit the caps are sized from. */
-    private readonly descriptors: number | undefined,
+    private readonly descriptors: number,
     /** The data plane cannot be kept running: the gateway must stop (systemd restarts it). */
     private readonly onFatal: (reason: string) => void,
   ) {}

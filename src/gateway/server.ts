@@ -12,7 +12,7 @@ import { ConfigError } from './config/errors.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import type { GatewayContext } from './context.js';
 import { DataPlaneLink } from './data-plane.js';
-import { descriptorLimit, flowsTotal } from './forward/socket-budget.js';
+import { flowsTotal } from './forward/socket-budget.js';
 import type { ApiDeps } from './http/api.js';
 import { LoginRefusalLog } from './login-refusals.js';
 import { GatewayMetrics } from './metrics.js';
@@ -47,9 +47,9 @@ function limiterOptions(settings: LoadedConfig) {
 }
 
 /** Says so when the configured flow cap leaves the kernel to refuse sockets first. */
-function warnAboutDescriptors(settings: LoadedConfig, limit: number | undefined): void {
+function warnAboutDescriptors(settings: LoadedConfig, limit: number): void {
   const cap = flowsTotal(settings.file.limits.flowsTotal, limit);
-  if (limit !== undefined && cap >= limit) {
+  if (cap >= limit) {
     console.warn(
       `gateway: limits.flowsTotal ${cap} is not below the open-files limit ${limit}: flows past the limit fail with EMFILE instead of 429; raise "ulimit -n" or lower limits.flowsTotal`,
     );
@@ -90,7 +90,8 @@ export async function startGateway(
   // The gateway's own addresses are reserved destinations; they are read again every sweep,
   // since interfaces come and go (the data plane runs in the same network namespace).
   const reserved = new ReservedDestinations(ownAddressBlocks());
-  const descriptors = descriptorLimit();
+  // Read once with the configuration; the front door's caps were sized from the same figure.
+  const descriptors = settings.front.descriptorLimit;
   warnAboutDescriptors(settings, descriptors);
   const ctx: GatewayContext = {
     settings,

@@ -50,6 +50,9 @@ const portSpec = z.union([z.number(), z.string()]).transform((spec, ctx) => {
 
 const seconds = z.number().int().positive();
 
+/** The largest flow cap the data plane can hold (its descriptor counts are 32-bit signed). */
+export const MAX_FLOWS = 2_147_483_647;
+
 /**
  * `limits:` defaults. `connections`, `unauthenticatedConnections` and `loginVerifications` have
  * none here: absent, they are sized at start from the process's descriptor limit and the CPU
@@ -175,10 +178,13 @@ export const gatewayConfigSchema = z
         /** Refused logins are written to the audit log as one line per source and interval. */
         loginRefusalSummarySeconds: z.number().int().min(1).max(3600).default(60),
         maxRequestBodyBytes: z.number().int().min(256).max(1_048_576).default(16_384),
-        /** Target sockets (TCP, UDP, ICMP) one user's flows may hold, all sessions together. */
-        flowsPerUser: z.number().int().min(1).default(LIMIT_DEFAULTS.flowsPerUser),
+        /**
+         * Target sockets (TCP, UDP, ICMP) one user's flows may hold, all sessions together.
+         * At most 2^31 - 1: the data plane counts descriptors in 32 signed bits.
+         */
+        flowsPerUser: z.number().int().min(1).max(MAX_FLOWS).default(LIMIT_DEFAULTS.flowsPerUser),
         /** Target sockets all flows together may hold; absent = sized from the descriptor limit. */
-        flowsTotal: z.number().int().min(1).optional(),
+        flowsTotal: z.number().int().min(1).max(MAX_FLOWS).optional(),
         /** Client connections at once, overall. Default: a quarter of the descriptor budget. */
         connections: z.number().int().min(1).optional(),
         connectionsPerSource: z.number().int().min(1).default(LIMIT_DEFAULTS.connectionsPerSource),

@@ -3,27 +3,12 @@
 // sockets until the data plane reaches its descriptor limit, and then nobody can log in or
 // open anything (EMFILE). The data plane checks the budget after the policy allowed a flow
 // and before its socket exists, per user (all sessions together) and overall
-// (src/native/gateway/admission/caps.h); this sizes the overall cap.
-import { readFileSync } from 'node:fs';
+// (src/native/gateway/admission/caps.h); this sizes the overall cap from the open-files limit
+// read once with the configuration (src/gateway/front/limits.ts, readDescriptorLimit).
+import { MAX_FLOWS } from '../config/schema.js';
 
 /** Share of the descriptor limit flows may use when `limits.flowsTotal` is not set. */
 export const FLOW_SHARE_OF_DESCRIPTORS = 0.6;
-/** Used when the descriptor limit cannot be read (not Linux). */
-const FALLBACK_FLOWS_TOTAL = 8_000;
-
-/** The process's soft limit on open files (RLIMIT_NOFILE), from /proc; undefined elsewhere. */
-export function descriptorLimit(limitsFile = '/proc/self/limits'): number | undefined {
-  try {
-    const line = readFileSync(limitsFile, 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('Max open files'));
-    const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
-    const value = Number(soft);
-    return Number.isSafeInteger(value) && value > 0 ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The overall cap on flow sockets: the configured one, or 60 % of the descriptor limit
@@ -31,8 +16,7 @@ export function descriptorLimit(limitsFile = '/proc/self/limits'): number | unde
  * separately), the listeners, the audit log and what Node itself holds, so that the gateway
  * refuses a flow with 429 before the kernel refuses a socket with EMFILE.
  */
-export function flowsTotal(configured: number | undefined, limit: number | undefined): number {
+export function flowsTotal(configured: number | undefined, limit: number): number {
   if (configured !== undefined) return configured;
-  if (limit === undefined) return FALLBACK_FLOWS_TOTAL;
-  return Math.max(1, Math.floor(limit * FLOW_SHARE_OF_DESCRIPTORS));
+  return Math.max(1, Math.min(MAX_FLOWS, Math.floor(limit * FLOW_SHARE_OF_DESCRIPTORS)));
 }

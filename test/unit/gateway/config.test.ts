@@ -58,6 +58,10 @@ describe('configuration schema', () => {
       'limits.flowsPerUser: Too small: expected number to be >=1',
       'limits.flowsTotal: Too small: expected number to be >=1',
     ]);
+    // Past 2^31 - 1 the data plane's 32-bit count would turn negative and refuse every flow.
+    expect(problems((d) => (d.limits = { flowsTotal: 5_000_000_000 }))).toEqual([
+      'limits.flowsTotal: Too big: expected number to be <=2147483647',
+    ]);
   });
 
   it('reports an unknown resource in a policy with its path', () => {
