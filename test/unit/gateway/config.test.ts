@@ -58,7 +58,7 @@ describe('configuration schema', () => {
       'limits.flowsPerUser: Too small: expected number to be >=1',
       'limits.flowsTotal: Too small: expected number to be >=1',
     ]);
-    // Past 2^31 - 1 the data plane's 32-bit count would turn negative and refuse every flow.
+    // Past 2^31 - 1 the data plane's 32-bit cap would turn negative, which it reads as no cap.
     expect(problems((d) => (d.limits = { flowsTotal: 5_000_000_000 }))).toEqual([
       'limits.flowsTotal: Too big: expected number to be <=2147483647',
     ]);
