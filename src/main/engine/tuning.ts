@@ -15,7 +15,7 @@ const NUMERIC: Record<keyof LinkTuning, [number, number, number]> = {
   streamWindow: [8 << 20, 65_535, 2 ** 31 - 1],
   connectionWindow: [64 << 20, 65_535, 2 ** 31 - 1],
   notsentLowat: [128 * 1024, 0, 64 << 20],
-  writeBudget: [256 * 1024, 16 * 1024, 64 << 20],
+  writeBudget: [32 * 1024, 16 * 1024, 64 << 20],
   datagramQueue: [256 * 1024, 4096, 64 << 20],
 };
 

@@ -50,7 +50,7 @@ struct LinkOptions {
   // TCP_NOTSENT_LOWAT on the connection: unsent bytes the kernel may hold (0: not set).
   int notsent_lowat = 128 * 1024;
   // Bytes encrypted per write pass before waiting for the socket (H2Transport budget).
-  size_t write_budget = 256 * 1024;
+  size_t write_budget = 32 * 1024;  // docs/architecture.md, "Choices made by measurement"
   // Bytes of datagrams a connect-udp/connect-ip stream may queue before it drops.
   size_t datagram_queue = 256 * 1024;
 };
