@@ -268,8 +268,7 @@ async function main() {
   await lab.exec(lab.gateway, ['sysctl', '-qw', 'net.ipv4.tcp_tw_reuse=1']);
   await lab.exec(lab.gateway, ['sysctl', '-qw', 'net.ipv4.ip_local_port_range=1024 65535']);
   dir = mkdtempSync(join(tmpdir(), 'passerelle-bench-'));
-  const pki = makePki(dir, LAB.gatewayPublic);
-  void pki;
+  makePki(dir, LAB.gatewayPublic); // gw.crt and gw.key beside the configuration
   await writeUsers(dir);
   const configPath = join(dir, 'gateway.yaml');
 
@@ -278,8 +277,8 @@ async function main() {
     servers.stdout.once('data', () => ok());
     servers.once('exit', (code) => fail(new Error(`intranet servers exited with ${code}`)));
   });
-  const iperf = lab.spawn(lab.intranet, ['iperf3', '-s', '-B', LAB.web, '-p', '5201']);
-  void iperf;
+  // The kernel-to-kernel reference figure; the lab's teardown kills what it spawned.
+  lab.spawn(lab.intranet, ['iperf3', '-s', '-B', LAB.web, '-p', '5201']);
 
   const gw = `${LAB.gatewayPublic}:443`;
   const alice = ['alice', USERS.alice.password];

@@ -65,6 +65,7 @@
               'core/capsule.cc',
               'core/checksum.cc',
               'core/h2_transport.cc',
+              'core/ipv4_text.cc',
               'core/library_info.cc',
               'core/loop.cc',
               'core/packet.cc',

@@ -1,10 +1,9 @@
 #include "gateway_link.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 
 #include "connection.h"
+#include "ipv4_text.h"
 #include "link_streams.h"
 #include "stats.h"
 
@@ -14,13 +13,6 @@ namespace {
 
 constexpr double kResetBurst = 200;
 constexpr double kResetsPerSecond = 10;
-
-std::string AddressText(uint32_t address) {
-  char text[INET_ADDRSTRLEN] = "?";
-  const uint32_t network = htonl(address);
-  inet_ntop(AF_INET, &network, text, sizeof(text));
-  return text;
-}
 
 nghttp2_nv Nv(const std::string& name, const std::string& value) {
   return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
@@ -171,7 +163,7 @@ ByteStream* GatewayLink::OpenTcp(uint32_t address, uint16_t port, ByteStreamPeer
 DatagramStream* GatewayLink::OpenUdp(uint32_t address, uint16_t port, DatagramPeer* peer) {
   if (!ready_ || connection_ == nullptr) return nullptr;
   auto* tunnel = new DatagramTunnel(this, peer, connection_->options().datagram_queue);
-  const std::string path = "/.well-known/masque/udp/" + AddressText(address) + "/" + std::to_string(port) + "/";
+  const std::string path = "/.well-known/masque/udp/" + core::Ipv4Text(address) + "/" + std::to_string(port) + "/";
   if (!tunnel->Submit(connection_, path, "connect-udp")) {
     delete tunnel;
     return nullptr;

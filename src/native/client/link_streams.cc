@@ -1,19 +1,12 @@
 #include "link_streams.h"
 
-#include <arpa/inet.h>
-
 #include <cstring>
+
+#include "ipv4_text.h"
 
 namespace passerelle::client {
 
 namespace {
-
-std::string AddressText(uint32_t address) {
-  char text[INET_ADDRSTRLEN] = "?";
-  const uint32_t network = htonl(address);
-  inet_ntop(AF_INET, &network, text, sizeof(text));
-  return text;
-}
 
 // Headers point at their name and value: both must outlive the submit call (literals, or
 // strings the caller keeps). A temporary std::string would dangle: hence two overloads and no
@@ -51,7 +44,7 @@ Refusal ClassifyRefusal(int status, const std::string& proxy_status) {
 TcpTunnel::TcpTunnel(GatewayLink* link, ByteStreamPeer* peer, uint32_t address, uint16_t port)
     : link_(link),
       peer_(peer),
-      authority_(AddressText(address) + ":" + std::to_string(port)),
+      authority_(core::Ipv4Text(address) + ":" + std::to_string(port)),
       orphan_timer_([this] { OrphanCheck(); }) {}
 
 TcpTunnel::~TcpTunnel() = default;

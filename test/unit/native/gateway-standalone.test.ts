@@ -2,33 +2,19 @@
 // tests built with g++, the same under AddressSanitizer and UndefinedBehaviorSanitizer, then
 // every fuzzer of what a client sends (HTTP/1.1 heads and chunked bodies, authorities, MASQUE
 // paths, bearer tokens) and of the control channel's framing, each for a bounded time.
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../../src/native/load.js';
+import { make } from './make.js';
 
 const MAKEFILE_DIR = join(packageRoot(), 'src', 'native', 'gateway', 'test');
-const FUZZ_SECONDS = process.env['FUZZ_SECONDS'] ?? '10';
-
-function make(target: string): { status: number | null; output: string } {
-  const run = spawnSync(
-    'make',
-    ['-s', '-C', MAKEFILE_DIR, target, `FUZZ_SECONDS=${FUZZ_SECONDS}`],
-    {
-      encoding: 'utf8',
-      timeout: 15 * 60_000,
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
-  return { status: run.status, output: `${run.stdout}\n${run.stderr}` };
-}
 
 describe('gateway data plane, standalone', () => {
   it(
     'passes its unit tests, plain and under ASan and UBSan',
     () => {
       for (const target of ['unit', 'asan']) {
-        const run = make(target);
+        const run = make(MAKEFILE_DIR, target);
         if (run.status !== 0) console.error(run.output);
         expect(run.output).toMatch(/\d+ tests, 0 failed checks/);
         expect(run.status).toBe(0);
@@ -40,7 +26,7 @@ describe('gateway data plane, standalone', () => {
   it(
     'survives its fuzzers, bounded in time',
     () => {
-      const run = make('fuzz');
+      const run = make(MAKEFILE_DIR, 'fuzz');
       if (run.status !== 0) console.error(run.output);
       expect(run.status).toBe(0);
       expect(run.output).toMatch(/Done \d+ runs/);

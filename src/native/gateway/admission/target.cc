@@ -109,16 +109,5 @@ HostKind classify_host(std::string_view host, uint32_t* address) {
   return HostKind::kInvalid;
 }
 
-size_t format_ipv4(uint32_t address, char* out) {
-  size_t n = 0;
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    unsigned octet = (address >> shift) & 0xff;
-    if (octet >= 100) out[n++] = static_cast<char>('0' + octet / 100);
-    if (octet >= 10) out[n++] = static_cast<char>('0' + (octet / 10) % 10);
-    out[n++] = static_cast<char>('0' + octet % 10);
-    if (shift > 0) out[n++] = '.';
-  }
-  return n;
-}
 
 }  // namespace passerelle::gateway::admission

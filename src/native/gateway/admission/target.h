@@ -34,8 +34,4 @@ enum class HostKind : uint8_t { kAddress, kName, kIpv6, kInvalid };
 // literal (not served: 403), or something that is neither (400).
 HostKind classify_host(std::string_view host, uint32_t* address);
 
-// The textual form of an address, for logs and audit lines; `out` holds at least 16 bytes.
-// Returns the length written (no terminating zero).
-size_t format_ipv4(uint32_t address, char* out);
-
 }  // namespace passerelle::gateway::admission

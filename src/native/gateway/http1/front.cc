@@ -18,6 +18,7 @@
 #include "../worker/worker.h"
 #include "chunked.h"
 #include "request_head.h"
+#include "ipv4_text.h"
 
 namespace passerelle::gateway {
 
@@ -205,8 +206,7 @@ class Http1Front : public Front,
     record_.End(worker_, proxy_error);
     state_ = State::kDone;
     EndFlow();
-    char text[16];
-    std::string details(text, admission::format_ipv4(address_, text));
+    std::string details = core::Ipv4Text(address_);
     details += ":" + std::to_string(port_) + ": " + ErrnoName(error);
     RefuseTunnel(status, proxy_error, details);
   }

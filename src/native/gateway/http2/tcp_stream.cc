@@ -10,6 +10,7 @@
 #include "../flows/tcp_target.h"
 #include "../worker/worker.h"
 #include "streams.h"
+#include "ipv4_text.h"
 
 namespace passerelle::gateway {
 
@@ -79,8 +80,7 @@ class TcpStream : public Stream,
     MapConnectError(error, &status, &proxy_error);
     record_.End(&front_->worker(), proxy_error);
     Finish(ProxyError::kNone);
-    char text[16];
-    std::string details(text, admission::format_ipv4(address_, text));
+    std::string details = core::Ipv4Text(address_);
     details += ":" + std::to_string(port_) + ": " + ErrnoName(error);
     front_->Refuse(id_, status, static_cast<uint8_t>(proxy_error), details);
   }

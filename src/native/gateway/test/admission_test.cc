@@ -7,6 +7,7 @@
 #include "../admission/policy.h"
 #include "../admission/target.h"
 #include "check.h"
+#include "ipv4_text.h"
 
 using namespace passerelle::gateway::admission;
 
@@ -19,8 +20,8 @@ TEST(admission_parses_only_strict_dotted_quads) {
                        "0x7f.0.0.1", "", "1..1.1", "1.1.1.0001", "-1.1.1.1"};
   for (const char* text : bad) CHECK(!parse_ipv4(text, &a));
   char text[16];
-  CHECK(std::string(text, format_ipv4(0xc612000a, text)) == "198.18.0.10");
-  CHECK(std::string(text, format_ipv4(0, text)) == "0.0.0.0");
+  CHECK(std::string(text, passerelle::core::FormatIpv4(0xc612000a, text)) == "198.18.0.10");
+  CHECK(std::string(text, passerelle::core::FormatIpv4(0, text)) == "0.0.0.0");
 }
 
 TEST(admission_parses_prefixes_and_authorities) {

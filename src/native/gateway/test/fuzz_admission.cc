@@ -7,6 +7,7 @@
 #include "../admission/bearer.h"
 #include "../admission/masque_path.h"
 #include "../admission/target.h"
+#include "ipv4_text.h"
 
 using namespace passerelle::gateway::admission;
 
@@ -39,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       uint32_t address;
       if (parse_ipv4(text, &address)) {
         char out[16];
-        (void)format_ipv4(address, out);
+        (void)passerelle::core::FormatIpv4(address, out);
       }
       break;
     }

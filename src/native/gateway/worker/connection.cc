@@ -9,6 +9,7 @@
 #include "../http1/front.h"
 #include "../http2/front.h"
 #include "worker.h"
+#include "ipv4_text.h"
 
 namespace passerelle::gateway {
 
@@ -20,11 +21,6 @@ namespace {
 // How long a client may take to read a last answer before its connection is cut.
 constexpr uint32_t kLingerMs = 2000;
 
-std::string AddressText(uint32_t address) {
-  char text[16];
-  return std::string(text, admission::format_ipv4(address, text));
-}
-
 }  // namespace
 
 Connection::Connection(Worker* worker, int fd, uint32_t source_address, uint64_t id)
@@ -32,7 +28,7 @@ Connection::Connection(Worker* worker, int fd, uint32_t source_address, uint64_t
       fd_(fd),
       source_address_(source_address),
       id_(id),
-      source_text_(AddressText(source_address)),
+      source_text_(core::Ipv4Text(source_address)),
       ticket_(source_address, worker->index(), id),
       handshake_timer_([this] {
         if (lingering_) Close();
