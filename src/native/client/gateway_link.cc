@@ -14,12 +14,6 @@ namespace {
 constexpr double kResetBurst = 200;
 constexpr double kResetsPerSecond = 10;
 
-nghttp2_nv Nv(const std::string& name, const std::string& value) {
-  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                    value.size(), NGHTTP2_NV_FLAG_NONE};
-}
-
 }  // namespace
 
 GatewayLink::GatewayLink(core::EventLoop* loop, core::Counters* counters, LinkListener* listener)
@@ -129,10 +123,11 @@ void GatewayLink::Request(uint64_t id, const std::string& method, const std::str
   }
   const std::string method_name = ":method", path_name = ":path", scheme_name = ":scheme",
                     scheme = "https", authority_name = ":authority";
-  std::vector<nghttp2_nv> nva = {Nv(method_name, method), Nv(path_name, path),
-                                 Nv(scheme_name, scheme),
-                                 Nv(authority_name, connection_->options().authority)};
-  for (const auto& [name, value] : headers) nva.push_back(Nv(name, value));
+  std::vector<nghttp2_nv> nva = {
+      core::MakeHeader(method_name, method), core::MakeHeader(path_name, path),
+      core::MakeHeader(scheme_name, scheme),
+      core::MakeHeader(authority_name, connection_->options().authority)};
+  for (const auto& [name, value] : headers) nva.push_back(core::MakeHeader(name, value));
   auto* request = new ApiRequest(this, id, body);
   if (!request->Submit(connection_, nva)) {
     delete request;

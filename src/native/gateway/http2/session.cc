@@ -101,12 +101,6 @@ const nghttp2_session_callbacks* Callbacks() {
   return callbacks;
 }
 
-nghttp2_nv Header(const std::string& name, const std::string& value) {
-  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                    value.size(), NGHTTP2_NV_FLAG_NONE};
-}
-
 }  // namespace
 
 ssize_t Stream::ReadData(uint8_t*, size_t, uint32_t* flags) {
@@ -267,8 +261,8 @@ void Http2Front::Respond(int32_t id, uint16_t status,
   nva.reserve(headers.size() + 1);
   const std::string status_name = ":status";
   const std::string status_value = std::to_string(status);
-  nva.push_back(Header(status_name, status_value));
-  for (const auto& [name, value] : headers) nva.push_back(Header(name, value));
+  nva.push_back(core::MakeHeader(status_name, status_value));
+  for (const auto& [name, value] : headers) nva.push_back(core::MakeHeader(name, value));
   nghttp2_data_provider provider;
   provider.source.ptr = body;
   provider.read_callback = ReadDataCallback;
