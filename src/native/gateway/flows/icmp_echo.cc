@@ -52,8 +52,8 @@ std::unique_ptr<IcmpEcho> IcmpEcho::Open(uint16_t identifier, std::string* error
   setsockopt(fd, SOL_RAW, ICMP_FILTER, &filter, sizeof filter);
   // Should the kernel refuse the filter, OnIo still checks the identifier: only the wake-ups
   // are lost.
-  const bool filtered = AttachIcmpIdentifierFilter(fd, identifier);
-  return std::unique_ptr<IcmpEcho>(new IcmpEcho(fd, true, identifier, filtered));
+  (void)AttachIcmpIdentifierFilter(fd, identifier);
+  return std::unique_ptr<IcmpEcho>(new IcmpEcho(fd, true, identifier));
 }
 
 IcmpEcho::~IcmpEcho() {

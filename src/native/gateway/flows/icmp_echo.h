@@ -59,9 +59,6 @@ class IcmpEcho : public core::IoHandler {
                   const uint8_t* message, size_t length);
 
   bool raw() const { return raw_; }
-  uint16_t identifier() const { return identifier_; }
-  // Raw sockets: whether the kernel drops other identifiers' replies before they wake us.
-  bool filtered() const { return filtered_; }
   void OnIo(uint32_t events) override;
 
  private:
@@ -79,15 +76,13 @@ class IcmpEcho : public core::IoHandler {
     uint32_t outstanding;
   };
 
-  IcmpEcho(int fd, bool raw, uint16_t identifier, bool filtered = false)
-      : fd_(fd), raw_(raw), identifier_(identifier), filtered_(filtered) {}
+  IcmpEcho(int fd, bool raw, uint16_t identifier) : fd_(fd), raw_(raw), identifier_(identifier) {}
   void Forget(Slot* slot);
   void Sweep();
 
   int fd_;
   bool raw_;
   uint16_t identifier_;  // raw sockets: ours, written into each request
-  bool filtered_;
   Worker* worker_ = nullptr;
   core::EventLoop::Watch* watch_ = nullptr;
   core::Timer sweep_timer_{[this] { Sweep(); }};
