@@ -50,8 +50,8 @@ std::unique_ptr<IcmpEcho> IcmpEcho::Open(uint16_t identifier, std::string* error
   // Only echo replies reach the socket (ICMP_FILTER lists the types to drop).
   struct icmp_filter filter = {~(1u << kEchoReply)};
   setsockopt(fd, SOL_RAW, ICMP_FILTER, &filter, sizeof filter);
-  // Should the kernel refuse the filter, OnIo still checks the identifier: only the wake-ups
-  // are lost.
+  // Should the kernel refuse the filter, OnIo still checks the identifier: what is lost is
+  // only the saving in wake-ups.
   (void)AttachIcmpIdentifierFilter(fd, identifier);
   return std::unique_ptr<IcmpEcho>(new IcmpEcho(fd, true, identifier));
 }
